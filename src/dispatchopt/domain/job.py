@@ -1,0 +1,31 @@
+"""Jobs (work orders)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .location import Location
+
+
+@dataclass(frozen=True)
+class Window:
+    """Appointment window (hard): service starts inside [start_s, end_s]."""
+
+    start_s: int
+    end_s: int
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    location: Location
+    category: str
+    skills: dict[str, int]          # skill -> minimum level
+    duration_s: int
+    received_s: int                 # no visit may start before this
+    due_s: int                      # SLA deadline for the start of service (soft)
+    window: Window | None = None
+    crew_size: int = 1
+    demand: int = 0
+    pinned_to: tuple[str, ...] = ()  # dispatcher-locked technician(s); () = free
+    dispatchable: bool = True       # False: never planned (e.g. awaiting prepayment)

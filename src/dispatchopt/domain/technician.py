@@ -1,0 +1,50 @@
+"""Technicians: skills with levels, certificates, shifts, breaks, depots and limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .location import Location
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A working interval in seconds on the problem clock (may cross midnight)."""
+
+    start_s: int
+    end_s: int
+
+
+@dataclass(frozen=True)
+class BreakRule:
+    """A floating break: owed when the last visit ends after ``latest_s``; it then starts in
+    [``earliest_s``, ``latest_s``] and lasts ``duration_s``."""
+
+    earliest_s: int
+    latest_s: int
+    duration_s: int
+
+
+@dataclass(frozen=True)
+class Technician:
+    id: str
+    skills: dict[str, int]                      # skill -> level (>= 1)
+    shifts: tuple[Shift, ...]                   # sorted, non-overlapping, at least one
+    start: Location
+    end: Location
+    certificates: dict[str, dt.date] = field(default_factory=dict)  # skill -> last valid day
+    breaks: tuple[BreakRule, ...] = ()
+    max_jobs: int | None = None                 # None = no limit
+    max_work_s: int | None = None               # service + travel seconds; None = no limit
+    capacity: int = 0                           # 0 = no capacity limit
+    trainee: bool = False
+    max_overtime_s: int = 0                     # extension: the last shift may run this much over (soft)
+
+    @property
+    def shift_start_s(self) -> int:
+        return self.shifts[0].start_s
+
+    @property
+    def shift_end_s(self) -> int:
+        return self.shifts[-1].end_s

@@ -1,0 +1,116 @@
+"""The hard rules and the SLA arithmetic, in one place.
+
+The solvers (routing, greedy, live insertion) and the verifier all read these functions, so a
+rule is stated once. Everything here is pure: Problem/Job/Technician in, plain values out.
+"""
+
+from __future__ import annotations
+
+from .domain import BreakRule, Job, Problem, Technician
+
+
+def certificate_valid(problem: Problem, tech: Technician, skill: str) -> bool:
+    """A listed certificate must not have expired before the plan day; a trade in
+    ``problem.certificate_required`` needs a listed one."""
+    expiry = tech.certificates.get(skill)
+    if expiry is None:
+        return skill not in problem.certificate_required
+    return expiry >= problem.clock.plan_day
+
+
+def can_lead(problem: Problem, tech: Technician, job: Job) -> bool:
+    """May ``tech`` do ``job`` alone, or lead its crew? Not a trainee; every skill at the
+    minimum level with a valid certificate."""
+    if tech.trainee:
+        return False
+    return all(tech.skills.get(skill, 0) >= level and certificate_valid(problem, tech, skill)
+               for skill, level in job.skills.items())
+
+
+def can_assist(problem: Problem, tech: Technician, job: Job) -> bool:
+    """May ``tech`` be a non-lead member of ``job``'s crew (crew_size > 1)?
+
+    A qualified technician may; a trainee may when it holds every skill (any level) with a
+    valid certificate: the level minimum is the lead's to meet, the trainee learns beside it.
+    """
+    if job.crew_size < 2:
+        return False
+    if not tech.trainee:
+        return can_lead(problem, tech, job)
+    return all(tech.skills.get(skill, 0) >= 1 and certificate_valid(problem, tech, skill)
+               for skill in job.skills)
+
+
+def pinned_ok(job: Job, tech_ids: list[str] | tuple[str, ...]) -> bool:
+    """A pinned job is served by (a crew containing) every pinned technician."""
+    return all(pin in tech_ids for pin in job.pinned_to)
+
+
+def earliest_start_s(job: Job) -> int:
+    """No visit starts before the job was received, nor before its window opens."""
+    start = job.received_s
+    if job.window is not None:
+        start = max(start, job.window.start_s)
+    return start
+
+
+def latest_start_s(job: Job) -> int | None:
+    """The window end (hard), or None when the job has no window."""
+    return job.window.end_s if job.window is not None else None
+
+
+def late_s(job: Job, start_s: int) -> int:
+    """Seconds the start of service is past the SLA deadline (0 when on time)."""
+    return max(0, start_s - job.due_s)
+
+
+def on_time(job: Job, start_s: int | None) -> bool:
+    """On time: served, started at or before ``due`` and, with a window, inside it."""
+    if start_s is None:
+        return False
+    if start_s > job.due_s:
+        return False
+    if job.window is not None and not (job.window.start_s <= start_s <= job.window.end_s):
+        return False
+    return True
+
+
+def break_owed(rule: BreakRule, last_visit_end_s: int | None) -> bool:
+    """A break is owed when the technician's last visit ends after the break's latest start."""
+    return last_visit_end_s is not None and last_visit_end_s > rule.latest_s
+
+
+def qualified_leads(problem: Problem, job: Job) -> list[Technician]:
+    return [tech for tech in problem.technicians if can_lead(problem, tech, job)]
+
+
+def qualification_reason(problem: Problem, job: Job) -> str | None:
+    """Why no crew can be formed for ``job`` from skills/certificates/pins alone, or None.
+
+    The reason names the missing thing so that a dispatcher can act on it.
+    """
+    if not job.dispatchable:
+        return "not dispatchable (e.g. awaiting prepayment or agreement)"
+    for pin in job.pinned_to:
+        if not problem.has_technician(pin):
+            return f"pinned to unknown technician {pin}"
+        tech = problem.technician(pin)
+        if not (can_lead(problem, tech, job) or can_assist(problem, tech, job)):
+            return f"pinned technician {pin} is not qualified for it"
+    for skill, level in sorted(job.skills.items()):
+        holders = [t for t in problem.technicians if not t.trainee and t.skills.get(skill, 0) >= 1]
+        if not holders:
+            return f"no technician has the {skill} skill"
+        at_level = [t for t in holders if t.skills.get(skill, 0) >= level]
+        if not at_level:
+            return f"no technician has {skill} at level {level} or above"
+        if not any(certificate_valid(problem, t, skill) for t in at_level):
+            return f"no technician holds a valid {skill} certificate"
+    leads = qualified_leads(problem, job)
+    if not leads:
+        return "no single technician holds every skill the job needs"
+    if job.crew_size > 1:
+        members = [t for t in problem.technicians if can_lead(problem, t, job) or can_assist(problem, t, job)]
+        if len(members) < job.crew_size:
+            return f"needs a crew of {job.crew_size} but only {len(members)} technicians qualify"
+    return None
