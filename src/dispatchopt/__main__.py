@@ -1,0 +1,8 @@
+"""``python -m dispatchopt``: the same command line as the ``dispatchopt`` script."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""The command line: exit codes 0/1/2, one-line errors, files written, python -m dispatchopt."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dispatchopt.cli import main
+
+
+def _has(module: str, *names: str) -> bool:
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        return False
+    return all(hasattr(mod, name) for name in names)
+
+
+needs_loader = pytest.mark.skipif(not _has("dispatchopt.scenario", "load_scenario"),
+                                  reason="dispatchopt.scenario.load_scenario has not landed yet")
+needs_pipeline = pytest.mark.skipif(
+    not (_has("dispatchopt.scenario", "load_scenario") and _has("dispatchopt.solvers", "solve")
+         and _has("dispatchopt.verify", "verify") and _has("dispatchopt.kpi", "compute_kpis", "kpi_table")),
+    reason="loader, solvers.solve, verify or kpi has not landed yet")
+
+TINY = """\
+name: tiny
+timezone: UTC
+start: 2026-11-23T08:00
+travel: {model: euclidean, speed_kmh: 0.5}
+technicians:
+  - id: T01
+    skills: {plumbing: 1}
+    shift: {start: "08:00", end: "17:00"}
+    start: {x: 0, y: 0}
+  - id: T02
+    skills: {plumbing: 2}
+    shift: {start: "08:00", end: "17:00"}
+    start: {x: 10, y: 0}
+jobs:
+  - id: J1
+    location: {x: 3, y: 4}
+    category: standard
+    skills: {plumbing: 1}
+    duration_minutes: 30
+    received_at: 2026-11-23T07:00
+  - id: J2
+    location: {x: 8, y: 1}
+    category: urgent
+    skills: {plumbing: 2}
+    duration_minutes: 45
+    received_at: 2026-11-23T07:30
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY, encoding="utf-8")
+    return path
+
+
+def _error_lines(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.strip()]
+
+
+def test_help_exits_0(capsys):
+    assert main(["--help"]) == 0
+    assert "solve" in capsys.readouterr().out
+
+
+def test_bad_usage_exits_2(capsys):
+    assert main(["solve"]) == 2                      # SCENARIO missing
+    assert main(["batch", "x.yaml", "--seeds", "a,b", "--out", "r"]) == 2
+    assert "--seeds" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["solve"], ["verify"], ["kpi"]])
+def test_missing_scenario_exits_2_with_one_line(tmp_path, capsys, command):
+    missing = tmp_path / "nope.yaml"
+    argv = command + [str(missing)] + ([str(tmp_path / "plan.json")] if command != ["solve"] else [])
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    lines = _error_lines(captured.err)
+    assert len(lines) == 1
+    assert lines[0].startswith("dispatchopt: error: ")
+    assert "nope.yaml" in lines[0]
+    assert "Traceback" not in captured.err
+
+
+def test_live_commands_are_registered(tmp_path, capsys):
+    if _has("dispatchopt.live", "cli_insert"):
+        pytest.skip("dispatchopt.live.cli_insert exists; covered by the live tests")
+    argv = ["insert", "s.yaml", "p.json", "--job", "j.json", "--now", "2026-11-23T10:00",
+            "--out", str(tmp_path / "new.json")]
+    assert main(argv) == 2
+    assert "not available in this build" in capsys.readouterr().err
+
+
+@needs_loader
+def test_unknown_scenario_key_exits_2_and_names_it(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(TINY + "colour: blue\n", encoding="utf-8")
+    assert main(["solve", str(bad), "--backend", "greedy"]) == 2
+    captured = capsys.readouterr()
+    lines = _error_lines(captured.err)
+    assert len(lines) == 1
+    assert lines[0].startswith("dispatchopt: error: ")
+    assert "colour" in lines[0]
+    assert "Traceback" not in captured.err
+
+
+@needs_pipeline
+def test_solve_greedy_writes_a_plan_that_loads(tiny, tmp_path, capsys):
+    from dispatchopt.plan import Plan
+    from dispatchopt.scenario import load_scenario
+
+    out = tmp_path / "out" / "plan.json"
+    csv_dir = tmp_path / "tables"
+    code = main(["solve", str(tiny), "--backend", "greedy", "--time-limit-s", "5",
+                 "--out", str(out), "--csv", str(csv_dir)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.out + captured.err
+    assert "status:" in captured.out
+    plan = Plan.load(load_scenario(tiny), out)
+    assert plan.assigned_job_ids() | {u.job for u in plan.unassigned} == {"J1", "J2"}
+    assert plan.kpis is not None and "on_time_rate" in plan.kpis
+    for name in ("visits.csv", "unassigned.csv", "kpis.csv"):
+        assert (csv_dir / name).is_file()
+
+
+@needs_pipeline
+def test_verify_and_kpi_of_a_solved_plan(tiny, tmp_path, capsys):
+    out = tmp_path / "plan.json"
+    assert main(["solve", str(tiny), "--backend", "greedy", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["verify", str(tiny), str(out)]) == 0
+    assert capsys.readouterr().out.strip() == "OK"
+    assert main(["kpi", str(tiny), str(out)]) == 0
+    assert "on_time" in capsys.readouterr().out
+
+
+@needs_pipeline
+def test_verify_of_a_tampered_plan_exits_1(tiny, tmp_path, capsys):
+    out = tmp_path / "plan.json"
+    assert main(["solve", str(tiny), "--backend", "greedy", "--out", str(out)]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    visits = [v for route in data["routes"] for v in route["visits"]]
+    assert visits, "the greedy backend planned nothing on the tiny scenario"
+    # Service before the job was received (07:00) and before the shift (08:00): two hard rules.
+    visits[0].update(arrival="2026-11-23T05:00", start="2026-11-23T05:00", end="2026-11-23T05:30")
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(data), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["verify", str(tiny), str(tampered)]) == 1
+    assert "violation" in capsys.readouterr().out
+
+
+@needs_loader
+def test_malformed_plan_exits_2(tiny, tmp_path, capsys):
+    plan = tmp_path / "plan.json"
+    plan.write_text("{not json", encoding="utf-8")
+    assert main(["verify", str(tiny), str(plan)]) == 2
+    lines = _error_lines(capsys.readouterr().err)
+    assert len(lines) == 1 and "plan.json" in lines[0]
+
+
+def test_python_m_dispatchopt():
+    proc = subprocess.run([sys.executable, "-m", "dispatchopt", "--version"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("dispatchopt ")
