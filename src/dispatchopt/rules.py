@@ -114,3 +114,40 @@ def qualification_reason(problem: Problem, job: Job) -> str | None:
         if len(members) < job.crew_size:
             return f"needs a crew of {job.crew_size} but only {len(members)} technicians qualify"
     return None
+
+
+def can_serve_alone_in_time(problem: Problem, tech: Technician, job: Job) -> bool:
+    """Could ``tech`` serve ``job`` on an otherwise empty route (shift, window, return)?
+
+    Ignores breaks and the other jobs: a necessary condition, used to explain unassigned jobs.
+    """
+    matrix = problem.travel_matrix
+    go = matrix.travel_s(tech.start, job.location)
+    back = matrix.travel_s(job.location, tech.end)
+    latest = latest_start_s(job)
+    last_end = tech.shift_end_s + tech.max_overtime_s
+    for shift in tech.shifts:
+        start = max(shift.start_s + go, earliest_start_s(job))
+        end_limit = shift.end_s if shift is not tech.shifts[-1] else last_end
+        if latest is not None and start > latest:
+            continue
+        if start + job.duration_s + (back if shift is tech.shifts[-1] else 0) <= end_limit:
+            return True
+    return False
+
+
+def static_unassigned_reason(problem: Problem, job: Job) -> str | None:
+    """The reason a job cannot be planned whatever else is planned, or None.
+
+    Checks qualification (skills, levels, certificates, crew, pins), then whether any qualified
+    technician could reach it inside its window and shift on an otherwise empty day.
+    """
+    reason = qualification_reason(problem, job)
+    if reason is not None:
+        return reason
+    candidates = [problem.technician(p) for p in job.pinned_to] or qualified_leads(problem, job)
+    if not any(can_serve_alone_in_time(problem, tech, job) for tech in candidates):
+        if job.window is not None:
+            return "no qualified technician on shift inside the window"
+        return "no qualified technician on shift can reach it and return before the shift ends"
+    return None

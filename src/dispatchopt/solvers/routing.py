@@ -1,0 +1,363 @@
+"""The OR-Tools routing backend: the ONLY module that imports ortools' routing library.
+
+The model (one vehicle per technician, one node per job visit):
+
+- time dimension (seconds, shifted by ``offset`` so that every cumul is >= 0): transit =
+  service at the origin + travel; a node's cumul is the start of service. Vehicle start/end
+  cumuls are bounded by the shifts (end: last shift end + allowed overtime, soft at the shift end).
+- appointment windows and "not before received" are hard cumul ranges; SLA deadlines are soft
+  upper bounds costing ``late_minute x category weight`` per minute.
+- floating breaks are OR-Tools break intervals; the gap between two shifts of a technician is
+  a fixed, unavoidable break interval, so no work falls into it.
+- skills, levels, certificates, trainees and ``pinned_to`` become allowed-vehicle sets read from
+  :mod:`dispatchopt.rules`; ``dispatchable: false`` jobs are never nodes.
+- a job is optional through a disjunction whose penalty is ``unassigned x category weight``,
+  so emergencies are dropped last.
+- a crew job of size k is k nodes, on k different vehicles (AllDifferentExcept), all active or
+  none, with equal start cumuls; copy 0 is the lead (never a trainee).
+- ``max_jobs``, ``capacity``/``demand`` and ``max_work_minutes`` are dimensions with per-vehicle
+  capacities; the workload-balance term is the global span of the work dimension.
+
+The search starts from a construction that never fails (the greedy plan, or a previous plan for
+a live re-plan) read in with ``ReadAssignmentFromRoutes``, then runs guided local search.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from .. import rules
+from ..domain import Job, Problem
+from ..plan import Plan, SolverInfo, Unassigned
+from ..schedule import build_route
+from .base import Result, SolveStatus, Statistics
+
+log = logging.getLogger("dispatchopt")
+
+BACKEND = "ortools-routing"
+_BIG = 10**12
+DROPPED_REASON = "dropped for higher-priority work (not enough qualified technician time)"
+
+
+@dataclass
+class _Model:
+    """The built model plus the index maps needed to read a solution back."""
+
+    manager: pywrapcp.RoutingIndexManager
+    routing: pywrapcp.RoutingModel
+    time_dim: object
+    offset: int
+    scale: int
+    node_job: list[str | None]                         # node -> job id (None for depots)
+    node_copy: list[int]                               # node -> crew copy number
+    job_nodes: dict[str, list[int]]                    # job id -> its copy nodes
+    rule_breaks: dict[int, list[object]] = field(default_factory=dict)  # vehicle -> floating break intervals
+    excluded: dict[str, str] = field(default_factory=dict)  # job id -> static reason
+
+
+def _cost_scale(problem: Problem) -> int:
+    """Cost units per second-weight: 1 when every weight is whole, else 100."""
+    weights = [problem.objective.travel_minute, problem.objective.late_minute,
+               problem.objective.unassigned, problem.objective.workload_balance,
+               problem.objective.overtime_minute] + [s.weight for s in problem.sla.values()]
+    return 1 if all(float(w).is_integer() for w in weights) else 100
+
+
+def _allowed(problem: Problem, job: Job) -> list[list[int]]:
+    """Allowed vehicle indices for each copy of ``job`` (copy 0 leads)."""
+    v_of = {tech.id: v for v, tech in enumerate(problem.technicians)}
+    leads = [v for v, t in enumerate(problem.technicians) if rules.can_lead(problem, t, job)]
+    members = [v for v, t in enumerate(problem.technicians)
+               if rules.can_lead(problem, t, job) or rules.can_assist(problem, t, job)]
+    allowed = [list(leads)] + [list(members) for _ in range(job.crew_size - 1)]
+    # Pins: the first pinned technician that can lead takes copy 0; the others fill copies 1...
+    pins = [v_of[p] for p in job.pinned_to]
+    lead_pins = [v for v in pins if v in leads]
+    rest = list(pins)
+    if lead_pins:
+        allowed[0] = [lead_pins[0]]
+        rest.remove(lead_pins[0])
+    for copy, v in zip(range(1, job.crew_size), rest):
+        allowed[copy] = [v]
+    return allowed
+
+
+def build_model(problem: Problem, *, vehicle_penalty: Sequence[int] | None = None) -> _Model:
+    """Build the routing model of ``problem`` (no search)."""
+    matrix = problem.travel_matrix
+    techs = problem.technicians
+    n_veh = len(techs)
+    scale = _cost_scale(problem)
+    obj = problem.objective
+
+    # Jobs that can never be planned are not nodes: they carry their static reason.
+    excluded: dict[str, str] = {}
+    planned_jobs: list[Job] = []
+    for job in problem.jobs:
+        reason = rules.static_unassigned_reason(problem, job)
+        if reason is None:
+            planned_jobs.append(job)
+        else:
+            excluded[job.id] = reason
+
+    offset = max(0, -min([t.shift_start_s for t in techs] + [0]))
+    horizon = max([t.shift_end_s + t.max_overtime_s for t in techs] + [problem.end_s]) + offset
+
+    # Nodes: 2 per vehicle (start, end), then one per job copy.
+    node_loc = []
+    node_job: list[str | None] = []
+    node_copy: list[int] = []
+    service = []
+    for tech in techs:
+        node_loc += [matrix.index(tech.start), matrix.index(tech.end)]
+        node_job += [None, None]
+        node_copy += [0, 0]
+        service += [0, 0]
+    job_nodes: dict[str, list[int]] = {}
+    for job in planned_jobs:
+        job_nodes[job.id] = []
+        for copy in range(job.crew_size):
+            job_nodes[job.id].append(len(node_loc))
+            node_loc.append(matrix.index(job.location))
+            node_job.append(job.id)
+            node_copy.append(copy)
+            service.append(job.duration_s)
+    n_nodes = len(node_loc)
+    locs = np.asarray(node_loc, dtype=np.int64)
+    travel = matrix.seconds[np.ix_(locs, locs)].astype(np.int64)
+    service_arr = np.asarray(service, dtype=np.int64)
+
+    manager = pywrapcp.RoutingIndexManager(n_nodes, n_veh, [2 * v for v in range(n_veh)],
+                                           [2 * v + 1 for v in range(n_veh)])
+    routing = pywrapcp.RoutingModel(manager)
+    solver = routing.solver()
+
+    # Arc cost: travel only (per second x travel weight).
+    travel_cost = np.rint(travel * obj.travel_minute * scale).astype(np.int64)
+    cost_cb = routing.RegisterTransitMatrix(travel_cost.tolist())
+    routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
+    if vehicle_penalty is not None:  # a live re-plan may charge for (re)using a vehicle
+        for v, pen in enumerate(vehicle_penalty):
+            if pen:
+                routing.SetFixedCostOfVehicle(int(pen), v)
+
+    # Time: service at origin + travel.
+    transit = (service_arr[:, None] + travel).tolist()
+    time_cb = routing.RegisterTransitMatrix(transit)
+    routing.AddDimension(time_cb, horizon, horizon, False, "time")
+    time_dim = routing.GetDimensionOrDie("time")
+    for v, tech in enumerate(techs):
+        start_var = time_dim.CumulVar(routing.Start(v))
+        end_var = time_dim.CumulVar(routing.End(v))
+        start_var.SetRange(tech.shift_start_s + offset, tech.shift_end_s + offset)
+        end_var.SetRange(tech.shift_start_s + offset, tech.shift_end_s + tech.max_overtime_s + offset)
+        if tech.max_overtime_s > 0 and obj.overtime_minute > 0:
+            time_dim.SetCumulVarSoftUpperBound(routing.End(v), tech.shift_end_s + offset,
+                                               int(round(obj.overtime_minute * scale)))
+        routing.AddVariableMaximizedByFinalizer(start_var)
+        routing.AddVariableMinimizedByFinalizer(end_var)
+
+    late_coeff = {}
+    for job in planned_jobs:
+        earliest = max(0, rules.earliest_start_s(job) + offset)
+        latest = rules.latest_start_s(job)
+        latest = horizon if latest is None else min(horizon, latest + offset)
+        late_coeff[job.id] = int(round(obj.late_minute * problem.weight(job) * scale))
+        for node in job_nodes[job.id]:
+            index = manager.NodeToIndex(node)
+            time_dim.CumulVar(index).SetRange(earliest, latest)
+            due = max(0, job.due_s + offset)
+            if late_coeff[job.id] > 0 and due < latest:
+                time_dim.SetCumulVarSoftUpperBound(index, due, late_coeff[job.id])
+
+    # Breaks: floating rule breaks + fixed gaps between shifts.
+    visit_transit = [int(service[manager.IndexToNode(i)]) for i in range(routing.Size())]
+    rule_breaks: dict[int, list[object]] = {}
+    for v, tech in enumerate(techs):
+        intervals = []
+        for b, rule in enumerate(tech.breaks):
+            iv = solver.FixedDurationIntervalVar(rule.earliest_s + offset, rule.latest_s + offset,
+                                                 rule.duration_s, False, f"break_{v}_{b}")
+            intervals.append(iv)
+        rule_breaks[v] = list(intervals)
+        for g, (a, b) in enumerate(zip(tech.shifts, tech.shifts[1:])):
+            iv = solver.FixedDurationIntervalVar(a.end_s + offset, a.end_s + offset,
+                                                 b.start_s - a.end_s, False, f"gap_{v}_{g}")
+            intervals.append(iv)
+        if intervals:
+            time_dim.SetBreakIntervalsOfVehicle(intervals, v, visit_transit)
+
+    # Work = service + travel (waiting and breaks excluded): max_work_minutes and balance.
+    if any(t.max_work_s is not None for t in techs) or obj.workload_balance > 0:
+        caps = [t.max_work_s if t.max_work_s is not None else horizon for t in techs]
+        routing.AddDimensionWithVehicleCapacity(time_cb, 0, caps, True, "work")
+        if obj.workload_balance > 0:
+            routing.GetDimensionOrDie("work").SetGlobalSpanCostCoefficient(
+                int(round(obj.workload_balance * scale)))
+    if any(t.max_jobs is not None for t in techs):
+        count_cb = routing.RegisterUnaryTransitVector([0 if j is None else 1 for j in node_job])
+        caps = [t.max_jobs if t.max_jobs is not None else n_nodes for t in techs]
+        routing.AddDimensionWithVehicleCapacity(count_cb, 0, caps, True, "jobs")
+    if any(t.capacity > 0 for t in techs) and any(j.demand for j in planned_jobs):
+        demand = [0 if j is None else problem.job(j).demand for j in node_job]
+        demand_cb = routing.RegisterUnaryTransitVector(demand)
+        caps = [t.capacity if t.capacity > 0 else sum(demand) + 1 for t in techs]
+        routing.AddDimensionWithVehicleCapacity(demand_cb, 0, caps, True, "demand")
+
+    # Who may do what, optional visits, crews.
+    for job in planned_jobs:
+        nodes = job_nodes[job.id]
+        indices = [manager.NodeToIndex(n) for n in nodes]
+        penalty = int(round(obj.unassigned * problem.weight(job) * 60 * scale))
+        penalty = max(1, penalty // len(nodes))
+        for index, allowed in zip(indices, _allowed(problem, job)):
+            # (SetAllowedVehiclesForIndex's Python binding rejects lists in ortools 9.15.)
+            routing.VehicleVar(index).SetValues([-1] + allowed)
+            routing.AddDisjunction([index], penalty)
+        if len(indices) > 1:
+            head = indices[0]
+            for other in indices[1:]:
+                solver.Add(routing.ActiveVar(head) == routing.ActiveVar(other))
+                solver.Add(time_dim.CumulVar(head) == time_dim.CumulVar(other))
+            solver.Add(solver.AllDifferentExcept([routing.VehicleVar(i) for i in indices], -1))
+
+    return _Model(manager=manager, routing=routing, time_dim=time_dim, offset=offset, scale=scale,
+                  node_job=node_job, node_copy=node_copy, job_nodes=job_nodes,
+                  rule_breaks=rule_breaks, excluded=excluded)
+
+
+def _routes_from_plan(problem: Problem, model: _Model, plan: Plan) -> list[list[int]]:
+    """Node sequences per vehicle for ``plan`` (crew copies matched to their allowed sets)."""
+    v_of = {tech.id: v for v, tech in enumerate(problem.technicians)}
+    copy_of: dict[tuple[str, str], int] = {}
+    for job_id, nodes in model.job_nodes.items():
+        members = [tech for tech, _ in plan.visits_of(job_id)]
+        if not members:
+            continue
+        if len(members) != len(nodes):
+            continue
+        allowed = _allowed(problem, problem.job(job_id))
+        for perm in itertools.permutations(members):
+            if all(v_of[t] in allowed[c] for c, t in enumerate(perm)):
+                copy_of.update({(job_id, t): c for c, t in enumerate(perm)})
+                break
+    routes: list[list[int]] = [[] for _ in problem.technicians]
+    for route in plan.routes:
+        if route.technician not in v_of:
+            continue
+        v = v_of[route.technician]
+        for visit in route.visits:
+            key = (visit.job, route.technician)
+            if key in copy_of:
+                routes[v].append(model.manager.NodeToIndex(model.job_nodes[visit.job][copy_of[key]]))
+    return routes
+
+
+def _plan_from_solution(problem: Problem, model: _Model, solution, info: SolverInfo) -> Plan:
+    routing, manager, time_dim, off = model.routing, model.manager, model.time_dim, model.offset
+    break_values: dict[str, tuple[int, int, bool]] = {}
+    intervals = solution.IntervalVarContainer()
+    for i in range(intervals.Size()):
+        element = intervals.Element(i)
+        break_values[element.Var().Name()] = (element.StartValue(), element.DurationValue(),
+                                              bool(element.PerformedValue()))
+    routes = []
+    served: set[str] = set()
+    for v, tech in enumerate(problem.technicians):
+        index = routing.Start(v)
+        departure = solution.Value(time_dim.CumulVar(index)) - off
+        starts = []
+        index = solution.Value(routing.NextVar(index))
+        while not routing.IsEnd(index):
+            job_id = model.node_job[manager.IndexToNode(index)]
+            starts.append((job_id, solution.Value(time_dim.CumulVar(index)) - off))
+            served.add(job_id)
+            index = solution.Value(routing.NextVar(index))
+        end_time = solution.Value(time_dim.CumulVar(index)) - off
+        breaks = []
+        for iv in model.rule_breaks.get(v, []):
+            start, duration, performed = break_values.get(iv.Name(), (0, 0, False))
+            start -= off
+            if performed and starts and start < end_time:
+                breaks.append((start, start + duration))
+        route = build_route(problem, tech.id, starts, breaks, departure_s=departure if starts else None)
+        routes.append(route)
+    unassigned = []
+    for job in problem.jobs:
+        if job.id in served:
+            continue
+        reason = model.excluded.get(job.id, DROPPED_REASON)
+        unassigned.append(Unassigned(job.id, reason))
+    return Plan(scenario=problem.name, clock=problem.clock, solver=info, routes=tuple(routes),
+                unassigned=tuple(unassigned))
+
+
+def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0,
+                  initial: Plan | None = None, solution_limit: int | None = None,
+                  vehicle_penalty: Sequence[int] | None = None) -> Result:
+    """Plan ``problem`` with OR-Tools routing, warm-started from ``initial`` or the greedy plan.
+
+    ``time_limit_s`` bounds the whole call (model build + search + read-back).
+    ``solution_limit`` stops the search after that many solutions: with it (and not the clock)
+    the outcome is the same on every run. ``seed`` is recorded, and passed to the greedy start.
+    Never raises for an outcome: a model that finds nothing returns the greedy plan, status FALLBACK.
+    """
+    t0 = time.perf_counter()
+    if initial is None:
+        from .greedy import solve_greedy
+
+        initial = solve_greedy(problem, seed=seed).plan
+    model = build_model(problem, vehicle_penalty=vehicle_penalty)
+    routing = model.routing
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    build_s = time.perf_counter() - t0
+    # Leave room for reading the solution back and the route timing.
+    search_s = max(0.1, time_limit_s * 0.97 - build_s - 0.05 - 0.002 * len(problem.jobs))
+    params.time_limit.FromMilliseconds(int(search_s * 1000))
+    if solution_limit is not None:
+        params.solution_limit = solution_limit
+    routing.CloseModelWithParameters(params)
+
+    start_assignment = routing.ReadAssignmentFromRoutes(_routes_from_plan(problem, model, initial), True)
+    if start_assignment is None:
+        log.warning("the initial plan does not fit the routing model; searching from scratch")
+        solution = routing.SolveWithParameters(params)
+    else:
+        solution = routing.SolveFromAssignmentWithParameters(start_assignment, params)
+    wall = time.perf_counter() - t0
+    if solution is None:
+        log.warning("OR-Tools found no solution in %.1f s; returning the initial plan", wall)
+        info = SolverInfo(backend=BACKEND, time_limit_s=time_limit_s, seed=seed,
+                          status=SolveStatus.FALLBACK.value, objective=None, wall_s=wall)
+        plan = Plan(scenario=initial.scenario, clock=initial.clock, solver=info,
+                    routes=initial.routes, unassigned=initial.unassigned)
+        return Result(plan, SolveStatus.FALLBACK, Statistics(wall_s=wall))
+    objective = solution.ObjectiveValue() / model.scale / 60.0
+    info = SolverInfo(backend=BACKEND, time_limit_s=time_limit_s, seed=seed, status="", objective=round(objective, 3))
+    plan = _plan_from_solution(problem, model, solution, info)
+    n_plannable = sum(1 for j in problem.jobs if j.dispatchable)
+    n_unassigned_plannable = sum(1 for u in plan.unassigned if problem.job(u.job).dispatchable)
+    if n_unassigned_plannable == 0:
+        status = SolveStatus.FEASIBLE
+    elif n_unassigned_plannable == n_plannable:
+        status = SolveStatus.NO_SOLUTION
+    else:
+        status = SolveStatus.PARTIAL
+    wall = time.perf_counter() - t0
+    info = SolverInfo(backend=BACKEND, time_limit_s=time_limit_s, seed=seed, status=status.value,
+                      objective=round(objective, 3), wall_s=wall)
+    plan = Plan(scenario=plan.scenario, clock=plan.clock, solver=info, routes=plan.routes,
+                unassigned=plan.unassigned)
+    return Result(plan, status, Statistics(wall_s=wall, objective=objective,
+                                           extra={"build_s": build_s,
+                                                  "warm_start": start_assignment is not None}))
