@@ -16,7 +16,8 @@ BACKENDS = ("ortools", "greedy", "pyvrp", "auto")
 
 
 def solve(problem: Problem, *, backend: str = "ortools", time_limit_s: float = 30.0, seed: int = 0,
-          initial: Plan | None = None, solution_limit: int | None = None) -> Result:
+          initial: Plan | None = None, solution_limit: int | None = None,
+          churn_penalty_min: float = 0.0) -> Result:
     """Plan ``problem``. Always returns a feasible plan; read the outcome off ``result.status``.
 
     Parameters
@@ -26,6 +27,8 @@ def solve(problem: Problem, *, backend: str = "ortools", time_limit_s: float = 3
     seed : recorded in the plan; makes tie-breaking reproducible.
     initial : a plan to warm-start from (e.g. the published plan in a live re-plan).
     solution_limit : stop after this many improving solutions (reproducible runs).
+    churn_penalty_min : with ``initial``, the cost (in travel minutes) of moving a job to
+        another technician than in ``initial`` (live re-plans).
     """
     if backend not in BACKENDS:
         raise SolverError(f"backend: unknown backend {backend!r} (expected one of {', '.join(BACKENDS)})")
@@ -53,7 +56,7 @@ def solve(problem: Problem, *, backend: str = "ortools", time_limit_s: float = 3
     from .routing import solve_routing
 
     return solve_routing(problem, time_limit_s=time_limit_s, seed=seed, initial=initial,
-                         solution_limit=solution_limit)
+                         solution_limit=solution_limit, churn_penalty_min=churn_penalty_min)
 
 
 __all__ = ["BACKENDS", "Result", "SolveStatus", "Statistics", "solve"]

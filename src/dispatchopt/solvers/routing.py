@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -89,8 +89,14 @@ def _allowed(problem: Problem, job: Job) -> list[list[int]]:
     return allowed
 
 
-def build_model(problem: Problem, *, vehicle_penalty: Sequence[int] | None = None) -> _Model:
-    """Build the routing model of ``problem`` (no search)."""
+def build_model(problem: Problem, *, previous: Mapping[str, Sequence[str]] | None = None,
+                churn_penalty_min: float = 0.0) -> _Model:
+    """Build the routing model of ``problem`` (no search).
+
+    ``previous`` maps job id -> the technicians it was published with; with
+    ``churn_penalty_min`` > 0 every visit moved to another technician costs that many
+    travel-minute units (the dispatcher has already told the customer and the crew).
+    """
     matrix = problem.travel_matrix
     techs = problem.technicians
     n_veh = len(techs)
@@ -143,10 +149,6 @@ def build_model(problem: Problem, *, vehicle_penalty: Sequence[int] | None = Non
     travel_cost = np.rint(travel * obj.travel_minute * scale).astype(np.int64)
     cost_cb = routing.RegisterTransitMatrix(travel_cost.tolist())
     routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
-    if vehicle_penalty is not None:  # a live re-plan may charge for (re)using a vehicle
-        for v, pen in enumerate(vehicle_penalty):
-            if pen:
-                routing.SetFixedCostOfVehicle(int(pen), v)
 
     # Time: service at origin + travel.
     transit = (service_arr[:, None] + travel).tolist()
@@ -210,6 +212,18 @@ def build_model(problem: Problem, *, vehicle_penalty: Sequence[int] | None = Non
         demand_cb = routing.RegisterUnaryTransitVector(demand)
         caps = [t.capacity if t.capacity > 0 else sum(demand) + 1 for t in techs]
         routing.AddDimensionWithVehicleCapacity(demand_cb, 0, caps, True, "demand")
+
+    # Churn: a per-vehicle count of visits taken from another technician, priced by its span.
+    if previous and churn_penalty_min > 0:
+        churn_cbs = []
+        for tech in techs:
+            moved = [0 if j is None or j not in previous or tech.id in previous[j] else 1 for j in node_job]
+            churn_cbs.append(routing.RegisterUnaryTransitVector(moved))
+        routing.AddDimensionWithVehicleTransitAndCapacity(churn_cbs, 0, [n_nodes] * n_veh, True, "churn")
+        churn_dim = routing.GetDimensionOrDie("churn")
+        coeff = int(round(churn_penalty_min * 60 * scale))
+        for v in range(n_veh):
+            churn_dim.SetSpanCostCoefficientForVehicle(coeff, v)
 
     # Who may do what, optional visits, crews.
     for job in planned_jobs:
@@ -301,7 +315,7 @@ def _plan_from_solution(problem: Problem, model: _Model, solution, info: SolverI
 
 def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0,
                   initial: Plan | None = None, solution_limit: int | None = None,
-                  vehicle_penalty: Sequence[int] | None = None) -> Result:
+                  churn_penalty_min: float = 0.0) -> Result:
     """Plan ``problem`` with OR-Tools routing, warm-started from ``initial`` or the greedy plan.
 
     ``time_limit_s`` bounds the whole call (model build + search + read-back).
@@ -314,7 +328,11 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
         from .greedy import solve_greedy
 
         initial = solve_greedy(problem, seed=seed).plan
-    model = build_model(problem, vehicle_penalty=vehicle_penalty)
+    previous = {}
+    for route in initial.routes:
+        for visit in route.visits:
+            previous.setdefault(visit.job, []).append(route.technician)
+    model = build_model(problem, previous=previous, churn_penalty_min=churn_penalty_min)
     routing = model.routing
 
     params = pywrapcp.DefaultRoutingSearchParameters()
