@@ -1,0 +1,129 @@
+"""KPIs hand-computed on a 2-technician, 4-job problem, plus bounds and the table/compare helpers.
+
+Euclidean travel at speed 1: one coordinate unit = one minute = one km. Time 0 = 08:00.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import pytest
+from helpers import H, M, job, make_plan, make_problem, route, tech
+
+from dispatchopt.kpi import KPI_KEYS, compare_kpis, compute_kpis, kpi_table
+from dispatchopt.verify import verify
+
+CONTRACT_KEYS = {"on_time_rate", "on_time_rate_by_category", "travel_minutes", "distance_km", "late_jobs",
+                 "mean_late_minutes", "p95_late_minutes", "unassigned", "utilisation", "workload_cv",
+                 "overtime_minutes"}
+
+
+def four_jobs():
+    """T1 08:00-16:00 serves J1 (on time) then J2 (10 min late); T2 08:00-10:00 (+30 min overtime)
+    serves J3 in its window and is home at 10:30; J4 is unassigned."""
+    techs = [tech("T1"), tech("T2", shift=(0, 2 * H), max_overtime_s=30 * M)]
+    jobs = [job("J1", x=10, category="emergency"),                     # due 08:30
+            job("J2", x=20, category="standard", due_s=40 * M),        # due 08:40
+            job("J3", y=30, category="urgent", window=(H, 90 * M), duration_min=60),
+            job("J4", x=40, category="standard")]
+    problem = make_problem(techs=techs, jobs=jobs)
+    plan = make_plan(problem, [route(problem, "T1", [("J1", 10 * M), ("J2", 50 * M)]),
+                               route(problem, "T2", [("J3", H)])], {"J4": "no time left"})
+    return problem, plan
+
+
+def test_hand_computed_kpis():
+    problem, plan = four_jobs()
+    assert verify(problem, plan) == []
+    kpis = compute_kpis(problem, plan)
+    assert set(kpis) == CONTRACT_KEYS | {"not_dispatchable"} == set(KPI_KEYS)
+    # T1: 10 + 10 + 20 (home) min travel, 60 min service; T2: 30 + 30 travel, 60 service
+    assert kpis["travel_minutes"] == 100.0
+    assert kpis["distance_km"] == 100.0
+    # on time: J1 (08:10 <= 08:30) and J3 (09:00, due 11:00, in window); J2 starts 08:50 > 08:40; J4 unassigned
+    assert kpis["on_time_rate"] == 0.5
+    assert kpis["on_time_rate_by_category"] == {"emergency": 1.0, "standard": 0.0, "urgent": 1.0}
+    assert kpis["late_jobs"] == 1
+    assert kpis["mean_late_minutes"] == 3.33                 # (0 + 10 + 0) / 3
+    assert kpis["p95_late_minutes"] == 9.0                   # linear between ranks: 0 + 0.9 * 10
+    assert kpis["unassigned"] == 1
+    assert kpis["not_dispatchable"] == 0
+    assert kpis["utilisation"] == 0.3667                     # (100 + 120) / (480 + 120) min
+    assert kpis["workload_cv"] == 0.0909                     # loads 100, 120: std 10 / mean 110
+    assert kpis["overtime_minutes"] == 30.0                  # T2 home 10:30, shift ends 10:00
+
+
+def test_kpis_ignore_reported_figures():
+    problem, plan = four_jobs()
+    r1 = plan.routes[0]
+    fake = dataclasses.replace(r1, visits=tuple(dataclasses.replace(v, travel_s=0, distance_m=0.0, late_s=0)
+                                                for v in r1.visits))
+    kpis = compute_kpis(problem, dataclasses.replace(plan, routes=(fake, plan.routes[1])))
+    assert kpis == compute_kpis(problem, plan)
+
+
+def test_crew_job_counts_once_and_not_dispatchable_is_not_plannable():
+    techs = [tech("T1"), tech("T2"), tech("T3", trainee=True)]
+    jobs = [job("J1", x=10, crew_size=2, due_s=5 * M), job("J2", dispatchable=False)]
+    problem = make_problem(techs=techs, jobs=jobs)
+    plan = make_plan(problem, [route(problem, t, [("J1", 10 * M)]) for t in ("T1", "T2")],
+                     {"J2": "awaiting prepayment"})
+    assert verify(problem, plan) == []
+    kpis = compute_kpis(problem, plan)
+    assert kpis["on_time_rate"] == 0.0 and kpis["late_jobs"] == 1
+    assert kpis["mean_late_minutes"] == 5.0 and kpis["p95_late_minutes"] == 5.0
+    assert kpis["unassigned"] == 0 and kpis["not_dispatchable"] == 1
+    # the crew service counts for both members; the trainee T3 is out of workload_cv
+    assert kpis["travel_minutes"] == 40.0
+    assert kpis["utilisation"] == round(2 * (20 + 30) / (3 * 480), 4)
+    assert kpis["workload_cv"] == 0.0
+
+
+def test_empty_plan():
+    problem, _ = four_jobs()
+    kpis = compute_kpis(problem, make_plan(problem, []))
+    assert kpis["on_time_rate"] == 0.0 and kpis["unassigned"] == 4
+    assert kpis["travel_minutes"] == 0.0 and kpis["utilisation"] == 0.0 and kpis["workload_cv"] == 0.0
+    assert kpis["mean_late_minutes"] == 0.0 and kpis["p95_late_minutes"] == 0.0
+    no_jobs = make_problem(techs=[tech("T1")], jobs=[])
+    assert compute_kpis(no_jobs, make_plan(no_jobs, []))["on_time_rate"] == 1.0
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_rates_are_bounded(seed):
+    rng = random.Random(seed)
+    techs = [tech(f"T{i}", x=rng.uniform(0, 30), y=rng.uniform(0, 30)) for i in range(3)]
+    jobs = [job(f"J{i}", x=rng.uniform(0, 30), y=rng.uniform(0, 30), due_s=rng.randint(0, 4 * H),
+                category=rng.choice(["emergency", "urgent", "standard"])) for i in range(8)]
+    problem = make_problem(techs=techs, jobs=jobs)
+    routes = []
+    for t in techs:
+        mine = [j.id for j in jobs if rng.random() < 0.3]
+        routes.append(route(problem, t.id, [(jid, (k + 1) * H) for k, jid in enumerate(mine)]))
+    kpis = compute_kpis(problem, make_plan(problem, routes))
+    assert 0.0 <= kpis["on_time_rate"] <= 1.0
+    assert all(0.0 <= rate <= 1.0 for rate in kpis["on_time_rate_by_category"].values())
+    assert kpis["utilisation"] >= 0.0 and kpis["workload_cv"] >= 0.0
+    assert 0.0 <= kpis["mean_late_minutes"] <= kpis["p95_late_minutes"] + 1e-9 or kpis["late_jobs"] > 0
+    assert kpis["overtime_minutes"] >= 0.0 and kpis["travel_minutes"] >= 0.0
+
+
+def test_compare_and_table():
+    problem, plan = four_jobs()
+    base = compute_kpis(problem, plan)
+    only_t1 = make_plan(problem, [plan.routes[0]], {"J3": "dropped", "J4": "no time left"})
+    other = compute_kpis(problem, only_t1)
+    delta = compare_kpis(base, other)
+    assert delta["travel_minutes"] == -60.0
+    assert delta["unassigned"] == 1
+    assert delta["on_time_rate"] == -0.25
+    assert delta["on_time_rate_by_category"] == {"emergency": 0.0, "standard": 0.0, "urgent": -1.0}
+    table = kpi_table(base)
+    lines = table.splitlines()
+    assert lines[0].split() == ["kpi", "value"]
+    assert any(line.split() == ["on_time_rate_by_category[urgent]", "1"] for line in lines)
+    assert any(line.split() == ["utilisation", "0.3667"] for line in lines)
+    both = kpi_table(base, other).splitlines()
+    assert both[0].split() == ["kpi", "base", "other", "delta"]
+    assert any(line.split() == ["travel_minutes", "100", "40", "-60"] for line in both)
