@@ -18,13 +18,32 @@ def certificate_valid(problem: Problem, tech: Technician, skill: str) -> bool:
     return expiry >= problem.clock.plan_day
 
 
+def qualification_gaps(problem: Problem, tech: Technician, job: Job, *,
+                       assist: bool = False) -> tuple[list[tuple[str, int, int]], list[str]]:
+    """What keeps ``tech`` from ``job``: (skills short of the level needed as
+    (skill, held, needed), skills held at that level without a valid certificate).
+
+    The level needed is the job's minimum, except for a trainee assisting a crew (``assist``),
+    who needs each skill at level 1: the level minimum is the lead's to meet.
+    """
+    short: list[tuple[str, int, int]] = []
+    uncertified: list[str] = []
+    for skill, level in sorted(job.skills.items()):
+        need = 1 if (assist and tech.trainee) else level
+        have = tech.skills.get(skill, 0)
+        if have < need:
+            short.append((skill, have, need))
+        elif not certificate_valid(problem, tech, skill):
+            uncertified.append(skill)
+    return short, uncertified
+
+
 def can_lead(problem: Problem, tech: Technician, job: Job) -> bool:
     """May ``tech`` do ``job`` alone, or lead its crew? Not a trainee; every skill at the
     minimum level with a valid certificate."""
     if tech.trainee:
         return False
-    return all(tech.skills.get(skill, 0) >= level and certificate_valid(problem, tech, skill)
-               for skill, level in job.skills.items())
+    return qualification_gaps(problem, tech, job) == ([], [])
 
 
 def can_assist(problem: Problem, tech: Technician, job: Job) -> bool:
@@ -35,10 +54,7 @@ def can_assist(problem: Problem, tech: Technician, job: Job) -> bool:
     """
     if job.crew_size < 2:
         return False
-    if not tech.trainee:
-        return can_lead(problem, tech, job)
-    return all(tech.skills.get(skill, 0) >= 1 and certificate_valid(problem, tech, skill)
-               for skill in job.skills)
+    return qualification_gaps(problem, tech, job, assist=True) == ([], [])
 
 
 def pinned_ok(job: Job, tech_ids: list[str] | tuple[str, ...]) -> bool:

@@ -317,21 +317,16 @@ def _members(crew: list[tuple[Technician, Visit]]) -> list[Technician]:
 
 
 def _lacking(problem: Problem, tech: Technician, job: Job, *, assist: bool) -> tuple[list[str], list[str]]:
-    """(skills below the level needed, skills held at that level without a valid certificate).
-
-    A trainee assisting needs every skill at level 1 (rules.can_assist); anyone else the job's level.
-    """
-    short, uncertified = [], []
-    for skill, level in sorted(job.skills.items()):
-        need = 1 if (assist and tech.trainee) else level
-        have = tech.skills.get(skill, 0)
-        if have < need:
-            short.append(f"{skill} level {have} < {need}")
-        elif not rules.certificate_valid(problem, tech, skill):
-            expiry = tech.certificates.get(skill)
-            uncertified.append(f"{skill} certificate expired {expiry.isoformat()}" if expiry
-                               else f"{skill} needs a certificate and none is listed")
-    return short, uncertified
+    """(skills below the level needed, skills held at that level without a valid certificate),
+    worded for a dispatcher; the rule itself is rules.qualification_gaps."""
+    short, uncertified = rules.qualification_gaps(problem, tech, job, assist=assist)
+    short_text = [f"{skill} level {have} < {need}" for skill, have, need in short]
+    cert_text = []
+    for skill in uncertified:
+        expiry = tech.certificates.get(skill)
+        cert_text.append(f"{skill} certificate expired {expiry.isoformat()}" if expiry
+                         else f"{skill} needs a certificate and none is listed")
+    return short_text, cert_text
 
 
 def _unqualified(ctx: _Context) -> Iterator[tuple[str, str, Technician, Job]]:
