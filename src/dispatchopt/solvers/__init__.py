@@ -7,7 +7,10 @@ problem is plain routing and PyVRP is installed, else OR-Tools).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..domain import Problem
+from ..objective import plan_cost
 from ..errors import SolverError
 from ..plan import Plan
 from .base import Result as Result, SolveStatus as SolveStatus, Statistics as Statistics
@@ -48,15 +51,20 @@ def solve(problem: Problem, *, backend: str = "ortools", time_limit_s: float = 3
     if backend == "greedy":
         from .greedy import solve_greedy
 
-        return solve_greedy(problem, seed=seed)
-    if backend == "pyvrp":
+        result = solve_greedy(problem, seed=seed)
+    elif backend == "pyvrp":
         from .pyvrp_backend import solve_pyvrp
 
-        return solve_pyvrp(problem, time_limit_s=time_limit_s, seed=seed)
-    from .routing import solve_routing
+        result = solve_pyvrp(problem, time_limit_s=time_limit_s, seed=seed)
+    else:
+        from .routing import solve_routing
 
-    return solve_routing(problem, time_limit_s=time_limit_s, seed=seed, initial=initial,
-                         solution_limit=solution_limit, churn_penalty_min=churn_penalty_min)
+        result = solve_routing(problem, time_limit_s=time_limit_s, seed=seed, initial=initial,
+                               solution_limit=solution_limit, churn_penalty_min=churn_penalty_min)
+    # One objective for every backend, so that plans compare.
+    cost = plan_cost(problem, result.plan)
+    plan = replace(result.plan, solver=replace(result.plan.solver, objective=cost))
+    return replace(result, plan=plan, stats=replace(result.stats, objective=cost))
 
 
 __all__ = ["BACKENDS", "Result", "SolveStatus", "Statistics", "solve"]

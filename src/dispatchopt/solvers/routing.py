@@ -37,7 +37,9 @@ from .. import rules
 from ..domain import Job, Problem
 from ..plan import Plan, SolverInfo, Unassigned
 from ..schedule import build_route
+from ..objective import plan_cost
 from .base import Result, SolveStatus, Statistics
+from .repair import repair_plan
 
 log = logging.getLogger("dispatchopt")
 
@@ -90,12 +92,20 @@ def _allowed(problem: Problem, job: Job) -> list[list[int]]:
 
 
 def build_model(problem: Problem, *, previous: Mapping[str, Sequence[str]] | None = None,
-                churn_penalty_min: float = 0.0) -> _Model:
+                churn_penalty_min: float = 0.0,
+                crew_starts: Mapping[str, int] | None = None,
+                crew_reasons: Mapping[str, str] | None = None) -> _Model:
     """Build the routing model of ``problem`` (no search).
 
     ``previous`` maps job id -> the technicians it was published with; with
     ``churn_penalty_min`` > 0 every visit moved to another technician costs that many
     travel-minute units (the dispatcher has already told the customer and the crew).
+
+    Crew jobs: OR-Tools times each route on its own, so a cross-route "same start" constraint
+    cannot be kept by its cumul optimiser once crews interlock. The construction therefore
+    decides each crew's common start (``crew_starts``: job id -> start) and the model fixes the
+    copies there, optimising every route around them; a crew job without a start is not a
+    node (it keeps ``crew_reasons[job]``): local search cannot staff k routes in one move.
     """
     matrix = problem.travel_matrix
     techs = problem.technicians
@@ -106,8 +116,11 @@ def build_model(problem: Problem, *, previous: Mapping[str, Sequence[str]] | Non
     # Jobs that can never be planned are not nodes: they carry their static reason.
     excluded: dict[str, str] = {}
     planned_jobs: list[Job] = []
+    crew_starts = crew_starts or {}
     for job in problem.jobs:
         reason = rules.static_unassigned_reason(problem, job)
+        if reason is None and job.crew_size > 1 and job.id not in crew_starts:
+            reason = (crew_reasons or {}).get(job.id) or f"crew of {job.crew_size} could not be formed at a common time"
         if reason is None:
             planned_jobs.append(job)
         else:
@@ -172,6 +185,8 @@ def build_model(problem: Problem, *, previous: Mapping[str, Sequence[str]] | Non
         latest = rules.latest_start_s(job)
         latest = horizon if latest is None else min(horizon, latest + offset)
         late_coeff[job.id] = int(round(obj.late_minute * problem.weight(job) * scale))
+        if job.id in crew_starts:
+            earliest = latest = crew_starts[job.id] + offset
         for node in job_nodes[job.id]:
             index = manager.NodeToIndex(node)
             time_dim.CumulVar(index).SetRange(earliest, latest)
@@ -193,6 +208,11 @@ def build_model(problem: Problem, *, previous: Mapping[str, Sequence[str]] | Non
             iv = solver.FixedDurationIntervalVar(a.end_s + offset, a.end_s + offset,
                                                  b.start_s - a.end_s, False, f"gap_{v}_{g}")
             intervals.append(iv)
+            # OR-Tools lets a break lie before the route start or after its end: the route
+            # itself must not start or end inside the gap between two shifts.
+            if b.start_s - a.end_s > 1:
+                time_dim.CumulVar(routing.Start(v)).RemoveInterval(a.end_s + offset, b.start_s + offset - 1)
+                time_dim.CumulVar(routing.End(v)).RemoveInterval(a.end_s + offset + 1, b.start_s + offset - 1)
         if intervals:
             time_dim.SetBreakIntervalsOfVehicle(intervals, v, visit_transit)
 
@@ -313,6 +333,19 @@ def _plan_from_solution(problem: Problem, model: _Model, solution, info: SolverI
                 unassigned=tuple(unassigned))
 
 
+def _tune_operators(params) -> None:
+    """Switch off the insertion-heuristic LNS operators: on plans with unperformed visits they
+    run whole insertion heuristics between limit checks and overran the time limit twofold
+    (measured on the city day); the plain move operators and GLS do the work."""
+    ops = params.local_search_operators
+    off = 2  # BOOL_FALSE
+    for name in ("use_global_cheapest_insertion_path_lns", "use_local_cheapest_insertion_path_lns",
+                 "use_relocate_path_global_cheapest_insertion_insert_unperformed",
+                 "use_global_cheapest_insertion_visit_types_lns",
+                 "use_local_cheapest_insertion_visit_types_lns"):
+        setattr(ops, name, off)
+
+
 def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0,
                   initial: Plan | None = None, solution_limit: int | None = None,
                   churn_penalty_min: float = 0.0) -> Result:
@@ -324,35 +357,59 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
     Never raises for an outcome: a model that finds nothing returns the greedy plan, status FALLBACK.
     """
     t0 = time.perf_counter()
+    deadline = t0 + time_limit_s * 0.97
     if initial is None:
         from .greedy import solve_greedy
 
         initial = solve_greedy(problem, seed=seed).plan
+        initial = repair_plan(problem, initial, deadline_s=t0 + time_limit_s * 0.15)
     previous = {}
     for route in initial.routes:
         for visit in route.visits:
             previous.setdefault(visit.job, []).append(route.technician)
-    model = build_model(problem, previous=previous, churn_penalty_min=churn_penalty_min)
+    crew_starts = {}
+    for job_id in previous:
+        job = problem.job(job_id)
+        visits = initial.visits_of(job_id)
+        if job.crew_size > 1 and len(visits) == job.crew_size and len({v.start_s for _, v in visits}) == 1:
+            crew_starts[job_id] = visits[0][1].start_s
+    crew_reasons = {u.job: u.reason for u in initial.unassigned}
+    model = build_model(problem, previous=previous, churn_penalty_min=churn_penalty_min,
+                        crew_starts=crew_starts, crew_reasons=crew_reasons)
     routing = model.routing
 
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    _tune_operators(params)
     build_s = time.perf_counter() - t0
     # Leave room for reading the solution back and the route timing.
-    search_s = max(0.1, time_limit_s * 0.97 - build_s - 0.05 - 0.002 * len(problem.jobs))
+    search_s = max(0.1, time_limit_s * 0.92 - build_s - 0.05 - 0.002 * len(problem.jobs))
     params.time_limit.FromMilliseconds(int(search_s * 1000))
     if solution_limit is not None:
         params.solution_limit = solution_limit
     routing.CloseModelWithParameters(params)
 
-    start_assignment = routing.ReadAssignmentFromRoutes(_routes_from_plan(problem, model, initial), True)
-    if start_assignment is None:
-        log.warning("the initial plan does not fit the routing model; searching from scratch")
-        solution = routing.SolveWithParameters(params)
-    else:
+    t_search = time.perf_counter()
+    # RoutesToAssignment only sets the routes (ReadAssignmentFromRoutes would run a CP search
+    # of its own, bounded by the same time limit: measured to double the wall time).
+    start_assignment = routing.solver().Assignment()
+    if not routing.RoutesToAssignment(_routes_from_plan(problem, model, initial), True, True,
+                                      start_assignment):
+        start_assignment = None
+    solution = None
+    if start_assignment is not None:
         solution = routing.SolveFromAssignmentWithParameters(start_assignment, params)
-    wall = time.perf_counter() - t0
+    if solution is None:
+        log.warning("the initial plan does not fit the routing model; searching from scratch")
+        left = time_limit_s * 0.92 - (time.perf_counter() - t0)
+        if left > 0.2:
+            params.time_limit.FromMilliseconds(int(left * 1000))
+            solution = routing.SolveWithParameters(params)
+    search_end = time.perf_counter()
+    wall = search_end - t0
+    log.info("routing: build %.2f s, search %.2f s (limit %.2f s), warm start %s", build_s,
+             search_end - t_search, search_s, start_assignment is not None)
     if solution is None:
         log.warning("OR-Tools found no solution in %.1f s; returning the initial plan", wall)
         info = SolverInfo(backend=BACKEND, time_limit_s=time_limit_s, seed=seed,
@@ -360,9 +417,10 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
         plan = Plan(scenario=initial.scenario, clock=initial.clock, solver=info,
                     routes=initial.routes, unassigned=initial.unassigned)
         return Result(plan, SolveStatus.FALLBACK, Statistics(wall_s=wall))
-    objective = solution.ObjectiveValue() / model.scale / 60.0
-    info = SolverInfo(backend=BACKEND, time_limit_s=time_limit_s, seed=seed, status="", objective=round(objective, 3))
+    info = SolverInfo(backend=BACKEND, time_limit_s=time_limit_s, seed=seed, status="")
     plan = _plan_from_solution(problem, model, solution, info)
+    plan = repair_plan(problem, plan, deadline_s=deadline)
+    objective = plan_cost(problem, plan)
     n_plannable = sum(1 for j in problem.jobs if j.dispatchable)
     n_unassigned_plannable = sum(1 for u in plan.unassigned if problem.job(u.job).dispatchable)
     if n_unassigned_plannable == 0:
