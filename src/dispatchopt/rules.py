@@ -75,6 +75,12 @@ def latest_start_s(job: Job) -> int | None:
     return job.window.end_s if job.window is not None else None
 
 
+def latest_start_in_horizon_s(problem: Problem, job: Job) -> int:
+    """The latest start of service: the window end, and never past the horizon end."""
+    latest = latest_start_s(job)
+    return problem.end_s if latest is None else min(latest, problem.end_s)
+
+
 def late_s(job: Job, start_s: int) -> int:
     """Seconds the start of service is past the SLA deadline (0 when on time)."""
     return max(0, start_s - job.due_s)
@@ -140,7 +146,7 @@ def can_serve_alone_in_time(problem: Problem, tech: Technician, job: Job) -> boo
     matrix = problem.travel_matrix
     go = matrix.travel_s(tech.start, job.location)
     back = matrix.travel_s(job.location, tech.end)
-    latest = latest_start_s(job)
+    latest = latest_start_in_horizon_s(problem, job)
     last_end = tech.shift_end_s + tech.max_overtime_s
     for shift in tech.shifts:
         start = max(shift.start_s + go, earliest_start_s(job))

@@ -32,6 +32,35 @@ def build_route(problem: Problem, tech_id: str, starts: Sequence[tuple[str, int]
     def breaks_between(lo: int, hi: int) -> int:
         return sum(e - s for s, e in breaks if lo <= s < hi)
 
+    # Travel happens only inside shifts and outside breaks (the last shift may run over).
+    spans = [(sh.start_s, sh.end_s) for sh in tech.shifts]
+    spans[-1] = (spans[-1][0], spans[-1][1] + max(0, tech.max_overtime_s))
+
+    def travel_until(t: int, travel: int, hi: int) -> int:
+        """Earliest arrival leaving at ``t`` with ``travel`` seconds of driving, counting only
+        in-shift time outside the breaks taken in [t, hi); plain t + travel + breaks when the
+        trip falls outside every shift (the verifier then reports it)."""
+        if len(spans) == 1:
+            return t + travel + breaks_between(t, hi)
+        busy = sorted((s, e) for s, e in breaks if t <= s < hi)
+        left, now = travel, t
+        for a, b in spans:
+            if b <= now:
+                continue
+            now = max(now, a)
+            while left > 0 and now < b:
+                nxt = next(((s, e) for s, e in busy if e > now), None)
+                if nxt is not None and nxt[0] <= now:
+                    now = nxt[1]
+                    continue
+                stop = min(b, nxt[0]) if nxt is not None else b
+                step = min(left, stop - now)
+                left -= step
+                now += step
+            if left == 0:
+                return now
+        return t + travel + breaks_between(t, hi)
+
     first_job = problem.job(starts[0][0])
     first_travel = matrix.travel_s(tech.start, first_job.location)
     if departure_s is None:
@@ -42,14 +71,14 @@ def build_route(problem: Problem, tech_id: str, starts: Sequence[tuple[str, int]
     for job_id, start_s in starts:
         job = problem.job(job_id)
         travel = matrix.travel_s(prev_loc, job.location)
-        arrival = min(start_s, prev_end + travel + breaks_between(prev_end, start_s))
+        arrival = min(start_s, travel_until(prev_end, travel, start_s))
         visits.append(Visit(job=job_id, arrival_s=arrival, start_s=start_s,
                             end_s=start_s + job.duration_s, travel_s=travel,
                             distance_m=matrix.distance_m(prev_loc, job.location),
                             late_s=rules.late_s(job, start_s)))
         prev_loc, prev_end = job.location, start_s + job.duration_s
     travel = matrix.travel_s(prev_loc, tech.end)
-    ret = Return(arrival_s=prev_end + travel + breaks_between(prev_end, 10**12),
+    ret = Return(arrival_s=travel_until(prev_end, travel, 10**12),
                  travel_s=travel, distance_m=matrix.distance_m(prev_loc, tech.end))
     return Route(technician=tech_id, visits=tuple(visits), breaks=taken, ret=ret,
                  departure_s=departure_s)

@@ -182,8 +182,7 @@ def build_model(problem: Problem, *, previous: Mapping[str, Sequence[str]] | Non
     late_coeff = {}
     for job in planned_jobs:
         earliest = max(0, rules.earliest_start_s(job) + offset)
-        latest = rules.latest_start_s(job)
-        latest = horizon if latest is None else min(horizon, latest + offset)
+        latest = min(horizon, rules.latest_start_in_horizon_s(problem, job) + offset)
         late_coeff[job.id] = int(round(obj.late_minute * problem.weight(job) * scale))
         if job.id in crew_starts:
             earliest = latest = crew_starts[job.id] + offset
