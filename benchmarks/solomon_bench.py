@@ -14,7 +14,8 @@ objective, so fewer vehicles earn nothing). An infeasible solution gets no gap a
 of the mean. When ``dispatchopt.verify`` exists, its violation count is reported too.
 
 Writes ``<out>/solomon_<limit>s.csv`` (one row per instance and solver) and ``.md`` (the wide
-table, also printed). Data: ``<repo>/../shared/benchmarks/solomon`` unless ``--data``.
+table, also printed; ``cpu_s`` is the process CPU time of the run, a check on how busy the
+machine was). Data: ``<repo>/../shared/benchmarks/solomon`` unless ``--data``.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from solomon import (SIX_HARD, check_routes, default_data_dir, gap_percent, load
 
 DEFAULT_PEERS = "ortools,pyvrp,vroom"
 COLUMNS = ["instance", "solver", "bks_vehicles", "bks_distance", "vehicles", "distance", "gap_pct",
-           "wall_s", "feasible", "reported_distance", "unassigned", "violations", "note"]
+           "wall_s", "cpu_s", "feasible", "reported_distance", "unassigned", "violations", "note"]
 
 
 def solomon_dir(data: Path) -> Path:
@@ -72,14 +73,15 @@ def _solve_dispatchopt(problem, backend: str, time_limit_s: float, seed: int):
 def run_one(path: str, solver: str, time_limit_s: float, seed: int) -> dict:
     """One (instance, solver) run -> a CSV row (without the BKS columns)."""
     inst = parse_solomon(path)
-    row = {"instance": inst.name, "solver": solver, "vehicles": "", "distance": "", "wall_s": "",
+    row = {"instance": inst.name, "solver": solver, "vehicles": "", "distance": "", "wall_s": "", "cpu_s": "",
            "feasible": False, "reported_distance": "", "unassigned": "", "violations": "", "note": ""}
     try:
         if solver.startswith("dispatchopt:"):
             problem = to_problem(inst)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             result, used = _solve_dispatchopt(problem, solver.split(":", 1)[1], time_limit_s, seed)
             wall_s = time.perf_counter() - started
+            row["cpu_s"] = round(time.process_time() - cpu, 2)
             plan = result.plan
             check = check_routes(inst, plan_routes(plan))
             row.update(vehicles=check.vehicles, distance=round(check.distance, 1), wall_s=round(wall_s, 2),
@@ -96,7 +98,9 @@ def run_one(path: str, solver: str, time_limit_s: float, seed: int) -> dict:
         else:
             from peers import PEERS
 
+            cpu = time.process_time()
             res = PEERS[solver](inst, time_limit_s, seed)
+            row["cpu_s"] = round(time.process_time() - cpu, 2)
             row.update(vehicles=res.vehicles, distance=round(res.distance, 1), wall_s=round(res.wall_s, 2),
                        feasible=res.feasible,
                        reported_distance="" if res.reported_distance is None else round(res.reported_distance, 1))
@@ -146,6 +150,15 @@ def markdown_table(rows: list[dict], solvers: list[str], instances: list[str], t
         note = f" ({len(gaps[s])}/{n_runs} feasible)" if len(gaps[s]) != n_runs else ""
         cells += ["", "", _fmt(mean_gap, ".2f") + note, _fmt(sum(walls[s]) / n_runs if n_runs else float("nan"), ".1f")]
     lines.append("| " + " | ".join(cells) + " |")
+    shares = []
+    for s in solvers:
+        wall = sum(r["wall_s"] for r in rows if r["solver"] == s and r["wall_s"] != "")
+        cpu = sum(r["cpu_s"] for r in rows if r["solver"] == s and r["cpu_s"] != "")
+        if wall:
+            shares.append(f"{s} {cpu / wall:.2f}")
+    lines.append("")
+    lines.append("CPU seconds per wall second (process CPU; below 1 for a one-thread solver means the "
+                 "machine was busy): " + ", ".join(shares))
     return (f"Solomon VRPTW, time limit {time_limit_s:g} s, gap vs DIMACS-rounding optimum "
             f"(distance only)\n\n" + "\n".join(lines) + "\n")
 
