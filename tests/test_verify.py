@@ -308,9 +308,9 @@ def test_rule_shift_broken_service_in_gap():
     problem = shifted()
     # J2 served 11:45-12:15 runs into the 12:00-13:00 gap
     gap = route(problem, "T1", [("J1", H + 10 * M), ("J2", 3 * H + 45 * M)])
-    service, trip_home = assert_only(problem, make_plan(problem, [gap]), "shift")
+    (service,) = assert_only(problem, make_plan(problem, [gap]), "shift")
     assert service.job == "J2" and "outside the shifts" in service.message
-    assert "trip home" in trip_home.message   # the return at 12:35 drives in the gap too
+    # (build_route times the trip home after the gap, so the return itself is clean)
 
 
 def test_rule_shift_broken_travel_in_gap():
