@@ -175,3 +175,47 @@ def test_python_m_dispatchopt():
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0
     assert proc.stdout.startswith("dispatchopt ")
+
+
+@pytest.mark.skipif(not _has("dispatchopt.scenario.generate", "generate_scenario"),
+                    reason="dispatchopt.scenario.generate has not landed yet")
+def test_generate_writes_a_scenario_that_loads(tmp_path, capsys):
+    from dispatchopt.scenario import load_scenario
+
+    out = tmp_path / "gen.yaml"
+    assert main(["generate", "--technicians", "3", "--jobs", "8", "--seed", "1", "--out", str(out)]) == 0
+    problem = load_scenario(out)
+    assert (len(problem.technicians), len(problem.jobs)) == (3, 8)
+    assert main(["generate", "--technicians", "3", "--jobs", "8", "--out", str(tmp_path / "gen.txt")]) == 2
+    assert ".txt" in capsys.readouterr().err
+
+
+@needs_pipeline
+@pytest.mark.skipif(not _has("dispatchopt.batch", "run_batch"), reason="dispatchopt.batch has not landed yet")
+def test_batch_runs_every_seed_and_writes_results(tiny, tmp_path, capsys):
+    out = tmp_path / "results"
+    code = main(["batch", str(tiny), "--seeds", "0,1", "--backend", "greedy", "--workers", "1",
+                 "--time-limit-s", "5", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.out + captured.err
+    assert (out / "results.csv").is_file()
+    import pandas as pd
+
+    table = pd.read_csv(out / "results.csv")
+    assert sorted(table["seed"]) == [0, 1]
+    assert (table["n_violations"] == 0).all()
+
+
+@needs_pipeline
+@pytest.mark.skipif(not _has("dispatchopt.whatif", "parse_vary", "run_whatif"),
+                    reason="dispatchopt.whatif has not landed yet")
+def test_whatif_compares_variants_with_the_base(tiny, tmp_path, capsys):
+    out = tmp_path / "whatif"
+    code = main(["whatif", str(tiny), "--vary", "speed_factor=1.0,0.5", "--backend", "greedy",
+                 "--workers", "1", "--time-limit-s", "5", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.out + captured.err
+    assert "speed_factor=0.5" in captured.out
+    assert (out / "whatif.csv").is_file()
+    assert main(["whatif", str(tiny), "--vary", "colour=1", "--out", str(out)]) == 2
+    assert "colour" in capsys.readouterr().err

@@ -14,13 +14,14 @@ import argparse
 import importlib
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from . import __version__
-from .errors import EventError, PlanFormatError, ScenarioError, TravelError
+from .errors import DispatchOptError, ScenarioError, SolverError
 
 log = logging.getLogger("dispatchopt")
 
@@ -28,7 +29,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1      # violations, or nothing plannable
 EXIT_BAD_INPUT = 2   # bad scenario / plan / event file, missing path, bad usage
 
-BACKENDS = ("ortools", "greedy")
+FALLBACK_BACKENDS = ("ortools", "greedy")   # when dispatchopt.solvers cannot be imported
 SHOW_UNASSIGNED = 20
 
 
@@ -77,30 +78,17 @@ def _load_plan(problem, path: str):
     return Plan.load(problem, _existing(path, "plan file"))
 
 
-def _format_violation(v: Any) -> str:
-    where = []
-    technician = getattr(v, "technician", None)
-    job = getattr(v, "job", None)
-    if technician:
-        where.append(f"technician {technician}")
-    if job:
-        where.append(f"job {job}")
-    suffix = f" ({', '.join(where)})" if where else ""
-    return f"  [{v.rule}] {v.message}{suffix}"
-
-
 def _print_violations(violations: Sequence[Any]) -> None:
     _out(f"{len(violations)} violation(s) of the hard rules:")
     for v in violations:
-        _out(_format_violation(v))
+        _out(f"  [{v.rule}] {v.message}")
 
 
-def _flatten_kpis(kpis: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+def _flatten_kpis(kpis: dict[str, Any]) -> list[tuple[str, Any]]:
     rows: list[tuple[str, Any]] = []
-    for key, value in kpis.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            rows.extend(_flatten_kpis(value, prefix=name + "."))
+    for name, value in kpis.items():
+        if isinstance(value, dict):     # on_time_rate_by_category[emergency], as in kpi_table
+            rows.extend((f"{name}[{sub}]", sub_value) for sub, sub_value in value.items())
         else:
             rows.append((name, value))
     return rows
@@ -178,7 +166,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     _out(f"status: {status}")
     _out(f"wall time: {result.stats.wall_s:.2f} s solver, {time.perf_counter() - t0:.2f} s total")
     _out(f"planned: {len(plan.assigned_job_ids())} of {len(problem.jobs)} jobs; "
-         f"unassigned: {len(plan.unassigned)}")
+         f"not planned: {len(plan.unassigned)}" + (":" if plan.unassigned else ""))
     for item in plan.unassigned[:SHOW_UNASSIGNED]:
         _out(f"  {item.job}: {item.reason}")
     if len(plan.unassigned) > SHOW_UNASSIGNED:
@@ -225,14 +213,31 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+BATCH_COLUMNS = ("scenario", "variant", "backend", "seed", "status", "wall_s", "n_violations",
+                 "on_time_rate", "late_jobs", "unassigned", "travel_minutes", "error")
+
+
+WHATIF_KPIS = ("on_time_rate", "late_jobs", "unassigned", "travel_minutes", "overtime_minutes")
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     run_batch = _need("dispatchopt.batch", "run_batch", "batch runs")
     scenarios = [_existing(path, "scenario") for path in args.scenarios]
-    frame = run_batch(scenarios, seeds=args.seeds, time_limit_s=args.time_limit_s,
-                      workers=args.workers, backends=args.backend or ["ortools"],
-                      executor=args.executor, ray_address=args.ray_address, out=Path(args.out))
-    _out(frame.to_string(index=False))
-    _out(f"results: {args.out}")
+    table = run_batch(scenarios, backends=args.backend or ["ortools"], seeds=args.seeds,
+                      time_limit_s=args.time_limit_s, workers=args.workers, executor=args.executor,
+                      ray_address=args.ray_address, out_dir=Path(args.out),
+                      solution_limit=args.solution_limit)
+    columns = [c for c in BATCH_COLUMNS if c in table.columns
+               and not (c in ("variant", "error") and table[c].isna().all())]
+    _out(table[columns].to_string(index=False))
+    n_runs, n_skipped = table.attrs.get("n_runs", len(table)), table.attrs.get("n_skipped", 0)
+    _out(f"{n_runs} runs ({n_skipped} already recorded); results: {Path(args.out) / 'results.csv'}")
+    failed = int((table["status"] == "error").sum()) if "status" in table else 0
+    broken = int((table["n_violations"].fillna(0) > 0).sum()) if "n_violations" in table else 0
+    if failed or broken:
+        _err(f"dispatchopt: {failed} run(s) failed and {broken} plan(s) broke a hard rule; "
+             "see the error column and the run records")
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -240,11 +245,21 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     parse_vary = _need("dispatchopt.whatif", "parse_vary", "what-if runs")
     run_whatif = _need("dispatchopt.whatif", "run_whatif", "what-if runs")
     base = _existing(args.base, "scenario")
-    variations = parse_vary(args.vary)
-    frame = run_whatif(base, variations, seeds=args.seeds, time_limit_s=args.time_limit_s,
-                       backend=args.backend, out=Path(args.out))
-    _out(frame.to_string(index=False))
-    _out(f"results: {args.out}")
+    vary = parse_vary(args.vary)
+    summary = run_whatif(base, vary, backend=args.backend, seeds=args.seeds,
+                         time_limit_s=args.time_limit_s, workers=args.workers, executor=args.executor,
+                         ray_address=args.ray_address, out_dir=Path(args.out), template=args.template,
+                         demand_seed=args.demand_seed, solution_limit=args.solution_limit)
+    shown = ["variant", *vary, "n_runs", "n_errors"]
+    for kpi in WHATIF_KPIS:
+        shown += [c for c in (kpi, f"{kpi}_delta") if c in summary.columns]
+    _out(summary[[c for c in shown if c in summary.columns]].to_string(index=False))
+    out = Path(args.out)
+    _out(f"summary (every KPI and delta): {out / 'whatif.csv'}; runs: {out / 'results.csv'}")
+    failed = int(summary["n_errors"].sum()) if "n_errors" in summary else 0
+    if failed:
+        _err(f"dispatchopt: {failed} what-if run(s) failed; see {out / 'results.csv'}")
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -261,30 +276,53 @@ def _live_command(name: str) -> Callable[[argparse.Namespace], int]:
 def cmd_generate(args: argparse.Namespace) -> int:
     generate_scenario = _need("dispatchopt.scenario.generate", "generate_scenario",
                               "scenario generation")
-    data = generate_scenario(technicians=args.technicians, jobs=args.jobs, seed=args.seed)
+    problem_from_dict = _need("dispatchopt.scenario", "problem_from_dict", "loading scenarios")
     out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".json"):
+        raise ScenarioError(f"--out {out}: unknown scenario format {suffix or out.name!r} "
+                            "(expected .yaml, .yml or .json)", source=str(out))
+    data = generate_scenario(args.technicians, args.jobs, seed=args.seed)
+    problem_from_dict(data, source=str(out))   # a generated file always loads
     out.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, dict):
-        if out.suffix.lower() == ".json":
-            out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        else:
-            import yaml
+    if suffix == ".json":
+        out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    else:
+        import yaml
 
-            out.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    else:  # a Problem
-        save_scenario = _need("dispatchopt.scenario", "save_scenario", "saving scenarios")
-        save_scenario(data, out)
+        out.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     _out(f"scenario: {out} ({args.technicians} technicians, {args.jobs} jobs, seed {args.seed})")
     return EXIT_OK
 
 
 # -- parser -------------------------------------------------------------------------------------
-def _add_solver_flags(parser: argparse.ArgumentParser, *, time_limit: float = 30.0) -> None:
-    parser.add_argument("--time-limit-s", type=_positive_float, default=time_limit, metavar="N",
-                        help=f"solver wall-clock limit in seconds (default {time_limit:g})")
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    parser.add_argument("--backend", choices=BACKENDS, default="ortools",
-                        help="solver backend (default ortools)")
+def _backends() -> tuple[str, ...]:
+    try:
+        from .solvers import BACKENDS
+    except ImportError:
+        return FALLBACK_BACKENDS
+    return tuple(BACKENDS)
+
+
+def _add_time_limit(parser: argparse.ArgumentParser, what: str = "solver wall-clock limit") -> None:
+    parser.add_argument("--time-limit-s", type=_positive_float, default=30.0, metavar="N",
+                        help=f"{what} in seconds (default 30)")
+
+
+def _add_parallel_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seeds", type=_int_list, default=[0], metavar="0,1,2",
+                        help="comma-separated seeds (default 0)")
+    _add_time_limit(parser, "solver limit per run")
+    parser.add_argument("--workers", type=_positive_int, default=2, metavar="W",
+                        help="parallel runs (default 2)")
+    parser.add_argument("--executor", choices=("process", "ray"), default="process",
+                        help="where runs execute (default process; ray needs the ray extra)")
+    parser.add_argument("--ray-address", metavar="ADDR",
+                        help="running Ray cluster to use with --executor ray ('auto', 'ray://host:10001')")
+    parser.add_argument("--solution-limit", type=_positive_int, metavar="K",
+                        help="stop OR-Tools after K improving solutions (reproducible runs)")
+    parser.add_argument("--out", required=True, metavar="DIR",
+                        help="results directory (runs already recorded there are not redone)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -301,11 +339,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="log progress to stderr (-vv: debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    backends = _backends()
+    backend_help = f"solver backend: {', '.join(backends)} (default ortools)"
+
     p = sub.add_parser("solve", parents=[common], help="solve a scenario, verify the plan, print KPIs",
                        description="Load SCENARIO, solve it, verify the plan against every hard "
                                    "rule, compute the KPIs and write the plan.")
     p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML/JSON file or CSV directory")
-    _add_solver_flags(p)
+    _add_time_limit(p)
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    p.add_argument("--backend", choices=backends, default="ortools", metavar="B", help=backend_help)
     p.add_argument("--out", metavar="PLAN.json", help="write the plan (with its KPIs) here")
     p.add_argument("--csv", metavar="DIR", help="write visits.csv, unassigned.csv and kpis.csv here")
     p.set_defaults(func=cmd_solve)
@@ -323,31 +366,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_kpi)
 
     p = sub.add_parser("batch", parents=[common], help="solve scenarios x seeds (x backends) in parallel",
-                       description="Solve every SCENARIO with every seed; write the results table.")
+                       description="Solve every SCENARIO with every backend and seed; write plans, "
+                                   "run records and results.csv to --out.")
     p.add_argument("scenarios", metavar="SCENARIO", nargs="+")
-    p.add_argument("--seeds", type=_int_list, default=[0], metavar="0,1,2",
-                   help="comma-separated seeds (default 0)")
-    p.add_argument("--time-limit-s", type=_positive_float, default=30.0, metavar="N",
-                   help="solver limit per run in seconds (default 30)")
-    p.add_argument("--workers", type=_positive_int, default=2, metavar="W",
-                   help="parallel runs (default 2)")
-    p.add_argument("--backend", choices=BACKENDS, action="append", metavar="{ortools,greedy}",
-                   help="backend; repeat for several (default ortools)")
-    p.add_argument("--executor", choices=("process", "ray"), default="process",
-                   help="where runs execute (default process)")
-    p.add_argument("--ray-address", metavar="ADDR", help="Ray cluster address (with --executor ray)")
-    p.add_argument("--out", required=True, metavar="DIR", help="results directory")
+    p.add_argument("--backend", choices=backends, action="append", metavar="B",
+                   help=backend_help + "; repeat for several")
+    _add_parallel_flags(p)
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("whatif", parents=[common], help="solve variations of a base scenario",
-                       description="Solve BASE once per combination of --vary values.")
+                       description="Solve BASE once per combination of --vary values and compare "
+                                   "each variant's KPIs with the base. Knobs: add_technicians=N, "
+                                   "demand=F, speed_factor=F, close_roads=NAME|u-v;u2-v2|none.")
     p.add_argument("base", metavar="BASE", help="base scenario")
-    p.add_argument("--vary", action="append", required=True, metavar="KEY=V1,V2",
-                   help="a parameter and its values; repeat for several")
-    p.add_argument("--seeds", type=_int_list, default=[0], metavar="0,1,2",
-                   help="comma-separated seeds (default 0)")
-    _add_solver_flags(p)
-    p.add_argument("--out", required=True, metavar="DIR", help="results directory")
+    p.add_argument("--vary", action="append", required=True, metavar="KNOB=V1,V2",
+                   help="a knob and its values; repeat for several (variants: their product)")
+    p.add_argument("--backend", choices=backends, default="ortools", metavar="B", help=backend_help)
+    p.add_argument("--template", metavar="TECH", help="technician id that add_technicians clones")
+    p.add_argument("--demand-seed", type=int, default=0, metavar="S",
+                   help="seed of the demand resampling (default 0)")
+    _add_parallel_flags(p)
     p.set_defaults(func=cmd_whatif)
 
     p = sub.add_parser("insert", parents=[common], help="insert a new job into a running plan",
@@ -407,7 +445,9 @@ def main(argv: list[str] | None = None) -> int:
     handler, old_level = _setup_logging(args.verbose)
     try:
         return args.func(args)
-    except (ScenarioError, PlanFormatError, EventError, TravelError, FileNotFoundError) as exc:
+    except SolverError:
+        raise                       # a bug or a broken installation: keep the traceback
+    except (DispatchOptError, FileNotFoundError) as exc:    # bad input: one line, exit 2
         log.debug("bad input", exc_info=True)
         _err(f"dispatchopt: error: {_describe(exc)}")
         return EXIT_BAD_INPUT
@@ -417,6 +457,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("dispatchopt: interrupted")
         return 130
+    except BrokenPipeError:         # output piped into `head` and the like: stop quietly
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):   # stdout is not a real file (tests capture it)
+            pass
+        return EXIT_FAILED
     finally:
         log.removeHandler(handler)
         log.setLevel(old_level)
