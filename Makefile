@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
-	$(PY) -m pip install --quiet -e ".[dev,batch]"
+	$(PY) -m pip install --quiet -e ".[dev,batch,bench,ray]"
 	touch $@
 
 setup: $(VENV)/.installed

@@ -45,12 +45,15 @@ class Clock:
         """Seconds from the origin (negative before it), rounded to the nearest second."""
         if isinstance(value, str):
             value = dt.datetime.fromisoformat(value)
-        delta = self.localize(value) - self.origin
+        # Elapsed time, computed in UTC: aware datetimes sharing a zone object subtract as
+        # wall-clock times in Python, which is an hour off across a DST change.
+        delta = self.localize(value).astimezone(dt.timezone.utc) - self.origin.astimezone(dt.timezone.utc)
         return int(round(delta.total_seconds()))
 
     def to_datetime(self, seconds: float) -> dt.datetime:
         """Local aware datetime of a second on this clock."""
-        return (self.origin + dt.timedelta(seconds=float(seconds))).astimezone(self.tz)
+        utc = self.origin.astimezone(dt.timezone.utc) + dt.timedelta(seconds=float(seconds))
+        return utc.astimezone(self.tz)
 
     def to_iso(self, seconds: float) -> str:
         """Local ISO time without offset, as in the plan contract (seconds shown when not 0)."""
