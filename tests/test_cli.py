@@ -219,3 +219,17 @@ def test_whatif_compares_variants_with_the_base(tiny, tmp_path, capsys):
     assert (out / "whatif.csv").is_file()
     assert main(["whatif", str(tiny), "--vary", "colour=1", "--out", str(out)]) == 2
     assert "colour" in capsys.readouterr().err
+
+
+@needs_pipeline
+def test_solve_with_nothing_plannable_exits_1_with_reasons(tmp_path, capsys):
+    nothing = tmp_path / "nothing.yaml"
+    nothing.write_text(TINY.replace("skills: {plumbing: 1}\n    duration", "skills: {gas: 1}\n    duration")
+                       .replace("skills: {plumbing: 2}\n    duration", "skills: {gas: 1}\n    duration"),
+                       encoding="utf-8")
+    out = tmp_path / "plan.json"
+    assert main(["solve", str(nothing), "--backend", "greedy", "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert "no_solution" in captured.out
+    assert "J1: no technician has the gas skill" in captured.out
+    assert out.is_file()            # a plan of reasons is still a valid output
