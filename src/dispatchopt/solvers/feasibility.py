@@ -107,6 +107,7 @@ class RouteState:
     arrivals: tuple[int, ...] = ()              # actual arrival of each visit (end of its trip)
     return_s: int | None = None                 # arrival back at tech.end
     return_travel_s: int = 0
+    home_breaks: tuple[tuple[int, int], ...] = ()  # breaks before the trip home (last visit only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +121,7 @@ class Placement:
     travel_out_s: int
     return_s: int                               # back at tech.end if this is the last visit
     work_s: int                                 # route work with this visit and the return
+    home_breaks: tuple[tuple[int, int, int], ...] = ()  # taken before the trip home if last
 
 
 def place(ctx: TechContext, state: RouteState, *, duration_s: int, earliest_s: int,
@@ -187,11 +189,32 @@ def place(ctx: TechContext, state: RouteState, *, duration_s: int, earliest_s: i
         if not new:
             break
         pending = sorted(pending + new)
-    r = end if travel_out_s == 0 else fit(end, travel_out_s)
-    if r is None:
-        return RETURN
+    # The trip home. A break that is not owed (the last visit ends by its latest start) but
+    # whose latest start falls before the technician is home is taken before the trip home:
+    # the contract allows it, and the OR-Tools model (which always schedules a rule break,
+    # at the latest after the route end) needs it for the plan to warm-start the search.
+    taken = state.taken
+    for i, _, _ in placed:
+        taken |= 1 << i
+    home_breaks: list[tuple[int, int, int]] = []
+    cur = end
+    while True:
+        r = cur if travel_out_s == 0 else fit(cur, travel_out_s)
+        if r is None:
+            return RETURN
+        late = [i for i in range(len(brules)) if not (taken >> i) & 1
+                and all(i != h for h, _, _ in home_breaks) and brules[i][1] < r + travel_out_s]
+        if not late:
+            break
+        i = late[0]
+        bs = brules[i][0] if brules[i][0] > cur else cur
+        if bs > brules[i][1]:
+            return BREAK
+        home_breaks.append((i, bs, bs + brules[i][2]))
+        cur = bs + brules[i][2]
     return Placement(start_s=s, depart_s=depart, breaks=tuple(placed), travel_in_s=travel_in_s,
-                     travel_out_s=travel_out_s, return_s=r + travel_out_s, work_s=work)
+                     travel_out_s=travel_out_s, return_s=r + travel_out_s, work_s=work,
+                     home_breaks=tuple(home_breaks))
 
 
 def apply(ctx: TechContext, state: RouteState, placement: Placement, *, job_id: str, loc: int,
@@ -222,7 +245,8 @@ def apply(ctx: TechContext, state: RouteState, placement: Placement, *, job_id: 
         starts=state.starts + ((job_id, placement.start_s),),
         breaks=state.breaks + tuple((s, e) for _, s, e in placement.breaks),
         arrivals=state.arrivals + (placement.depart_s + placement.travel_in_s,),
-        return_s=placement.return_s, return_travel_s=placement.travel_out_s)
+        return_s=placement.return_s, return_travel_s=placement.travel_out_s,
+        home_breaks=tuple((s, e) for _, s, e in placement.home_breaks))
 
 
 def place_job(problem: Problem, ctx: TechContext, state: RouteState, job: Job, *,
@@ -312,7 +336,7 @@ def _forward(problem: Problem, ctx: TechContext, items: Sequence[Item]) -> Route
 
 
 def _schedule_of(ctx: TechContext, state: RouteState) -> RouteSchedule:
-    return RouteSchedule(technician=ctx.id, starts=state.starts, breaks=state.breaks,
+    return RouteSchedule(technician=ctx.id, starts=state.starts, breaks=state.breaks + state.home_breaks,
                          departure_s=state.departure_s, return_s=state.return_s,
                          work_s=state.work_s + state.return_travel_s,
                          travel_s=state.travel_s + state.return_travel_s, arrivals=state.arrivals)

@@ -303,7 +303,7 @@ class _Greedy:
             if not state.starts:
                 out.append(Route(technician=tech.id))
                 continue
-            out.append(materialise(self.problem, tech.id, state.starts, state.breaks,
+            out.append(materialise(self.problem, tech.id, state.starts, state.breaks + state.home_breaks,
                                    state.departure_s, state.arrivals, state.return_s))
         return tuple(out)
 

@@ -5,7 +5,8 @@ is fully booked with work that others could do needs two moves at once (move a l
 then insert the emergency). This pass does exactly that, for every unassigned solo job, heaviest
 category first:
 
-1. insert it where it fits best (earliest start for heavy categories, least travel otherwise);
+1. insert it where it costs least: every position of every qualified route is priced by the
+   whole route's change in travel and weighted lateness, so delaying later visits is paid for;
 2. else, for each qualified technician, eject one lighter job from its route, insert the heavy
    job, and re-insert the ejected job elsewhere if it fits (else it is unassigned, with a
    reason naming the job that displaced it). The candidate that loses the least is kept.
@@ -24,7 +25,7 @@ from ..domain import Job, Problem
 from ..plan import Plan, Route, Unassigned
 from . import feasibility as fz
 
-HEAVY_WEIGHT = 10.0   # categories at least this heavy are placed by earliest start and may eject
+HEAVY_WEIGHT = 10.0   # categories at least this heavy may eject lighter work
 
 
 def _items(problem: Problem, route: Route) -> list[tuple[str, int | None]]:
@@ -55,20 +56,43 @@ def repair_plan(problem: Problem, plan: Plan, *, deadline_s: float | None = None
             return [p for p in job.pinned_to if rules.can_lead(problem, problem.technician(p), job)]
         return [t.id for t in problem.technicians if rules.can_lead(problem, t, job)]
 
+    obj = problem.objective
+
+    def route_cost(schedule: fz.RouteSchedule | None) -> float:
+        """Travel + weighted lateness of a timed route, in cost units (inf if infeasible)."""
+        if schedule is None:
+            return float("inf")
+        late = sum(max(0, start - problem.job(j).due_s) * problem.weight(problem.job(j))
+                   for j, start in schedule.starts)
+        return (schedule.travel_s * obj.travel_minute + late * obj.late_minute) / 60
+
+    def cost_now(tid: str, routes) -> float:
+        return route_cost(fz.schedule_route(problem, tid, routes[tid], context=contexts[tid]))
+
     def best_place(job: Job, exclude: str | None = None, routes=None):
+        """(delta cost, tech, Insertion) of the cheapest feasible insertion, or None.
+
+        Every position of every qualified route is priced by the whole route's cost change,
+        so a position that makes later visits late pays for it."""
         routes = routes or items
-        by = "start" if problem.weight(job) >= HEAVY_WEIGHT else "travel"
         best = None
         for tid in candidates(job):
             if tid == exclude:
                 continue
-            ins = fz.best_insertion(problem, tid, routes[tid], job, by=by, context=contexts[tid])
-            if ins is None:
-                continue
-            late = max(0, ins.start_s - job.due_s)
-            key = (late, ins.start_s, ins.added_travel_s) if by == "start" else (ins.added_travel_s, late)
-            if best is None or key < best[0]:
-                best = (key, tid, ins)
+            route = routes[tid]
+            base = cost_now(tid, routes)
+            for pos in range(len(route) + 1):
+                trial = route[:pos] + [(job.id, None)] + route[pos:]
+                schedule = fz.schedule_route(problem, tid, trial, context=contexts[tid])
+                if schedule is None:
+                    continue
+                delta = route_cost(schedule) - base
+                if best is None or delta < best[0]:
+                    start = schedule.starts[pos][1]
+                    best = (delta, tid, fz.Insertion(position=pos, start_s=start, added_travel_s=0,
+                                                     schedule=schedule))
+        if best is not None and best[0] >= obj.unassigned * problem.weight(job):
+            return None                 # cheaper to leave it out than to make others that late
         return best
 
     def commit(tid: str, ins: fz.Insertion) -> None:
@@ -89,23 +113,28 @@ def repair_plan(problem: Problem, plan: Plan, *, deadline_s: float | None = None
         # Ejection: one lighter solo job out of a qualified technician's route.
         best = None
         for tid in candidates(job):
+            if deadline_s is not None and time.perf_counter() > deadline_s:
+                break
             route = items[tid]
             for pos, (other_id, fixed) in enumerate(route):
                 other = problem.job(other_id)
                 if fixed is not None or other.crew_size > 1 or problem.weight(other) >= problem.weight(job):
                     continue
                 trial = route[:pos] + route[pos + 1:]
-                ins = fz.best_insertion(problem, tid, trial, job, by="start", context=contexts[tid])
-                if ins is None:
-                    continue
                 trial_routes = dict(items)
-                trial_routes[tid] = [(j, s) for j, s in ins.schedule.starts]
+                trial_routes[tid] = trial
+                placed = best_place(job, routes=trial_routes)
+                if placed is None or placed[1] != tid:
+                    continue
+                ins = placed[2]
+                trial_routes[tid] = [(j, s if problem.job(j).crew_size > 1 else None)
+                                     for j, s in ins.schedule.starts]
                 moved = best_place(other, routes=trial_routes)
-                loss = 0.0 if moved is not None else problem.weight(other)
-                key = (loss, max(0, ins.start_s - job.due_s), ins.start_s)
-                if best is None or key < best[0]:
-                    best = (key, tid, ins, other, moved)
-        if best is None:
+                loss = (moved[0] if moved is not None
+                        else obj.unassigned * problem.weight(other)) + placed[0]
+                if best is None or loss < best[0]:
+                    best = (loss, tid, ins, other, moved)
+        if best is None or best[0] >= obj.unassigned * problem.weight(job):
             continue
         _, tid, ins, other, moved = best
         commit(tid, ins)

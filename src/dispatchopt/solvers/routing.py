@@ -25,6 +25,7 @@ a live re-plan) read in with ``ReadAssignmentFromRoutes``, then runs guided loca
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -420,6 +421,13 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
     plan = _plan_from_solution(problem, model, solution, info)
     plan = repair_plan(problem, plan, deadline_s=deadline)
     objective = plan_cost(problem, plan)
+    # The start plan is feasible too: never return worse (a search that lost the warm start,
+    # e.g. when restoring it did not finish under load, can end far from it).
+    start_cost = plan_cost(problem, initial)
+    if start_cost < objective:
+        log.warning("routing: the search ended worse than its start plan (%.1f > %.1f); "
+                    "returning the start plan", objective, start_cost)
+        plan, objective = replace(initial, solver=info), start_cost
     n_plannable = sum(1 for j in problem.jobs if j.dispatchable)
     n_unassigned_plannable = sum(1 for u in plan.unassigned if problem.job(u.job).dispatchable)
     if n_unassigned_plannable == 0:
