@@ -57,6 +57,35 @@ def can_assist(problem: Problem, tech: Technician, job: Job) -> bool:
     return qualification_gaps(problem, tech, job, assist=True) == ([], [])
 
 
+def eligibility(problem: Problem) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """job id -> (technicians who may lead it, technicians who may be a crew member), in
+    problem order. Computed once per Problem (technicians with the same skills, certificates
+    and trainee flag, and jobs with the same needs, share one evaluation)."""
+    cached = problem.memo.get("eligibility")
+    if cached is not None:
+        return cached
+    profiles: dict[tuple, list[Technician]] = {}
+    for tech in problem.technicians:
+        key = (tuple(sorted(tech.skills.items())), tuple(sorted(tech.certificates.items())), tech.trainee)
+        profiles.setdefault(key, []).append(tech)
+    order = {tech.id: i for i, tech in enumerate(problem.technicians)}
+    by_need: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for job in problem.jobs:
+        need = (tuple(sorted(job.skills.items())), job.crew_size > 1)
+        if need not in by_need:
+            leads, members = [], []
+            for techs in profiles.values():
+                lead = can_lead(problem, techs[0], job)
+                member = lead or can_assist(problem, techs[0], job)
+                leads += [t.id for t in techs] if lead else []
+                members += [t.id for t in techs] if member else []
+            by_need[need] = (tuple(sorted(leads, key=order.get)), tuple(sorted(members, key=order.get)))
+        out[job.id] = by_need[need]
+    problem.memo["eligibility"] = out
+    return out
+
+
 def pinned_ok(job: Job, tech_ids: list[str] | tuple[str, ...]) -> bool:
     """A pinned job is served by (a crew containing) every pinned technician."""
     return all(pin in tech_ids for pin in job.pinned_to)
@@ -103,6 +132,8 @@ def break_owed(rule: BreakRule, last_visit_end_s: int | None) -> bool:
 
 
 def qualified_leads(problem: Problem, job: Job) -> list[Technician]:
+    if problem.has_job(job.id) and problem.job(job.id) is job:
+        return [problem.technician(t) for t in eligibility(problem)[job.id][0]]
     return [tech for tech in problem.technicians if can_lead(problem, tech, job)]
 
 
@@ -132,7 +163,10 @@ def qualification_reason(problem: Problem, job: Job) -> str | None:
     if not leads:
         return "no single technician holds every skill the job needs"
     if job.crew_size > 1:
-        members = [t for t in problem.technicians if can_lead(problem, t, job) or can_assist(problem, t, job)]
+        if problem.has_job(job.id) and problem.job(job.id) is job:
+            members = eligibility(problem)[job.id][1]
+        else:
+            members = [t for t in problem.technicians if can_lead(problem, t, job) or can_assist(problem, t, job)]
         if len(members) < job.crew_size:
             return f"needs a crew of {job.crew_size} but only {len(members)} technicians qualify"
     return None

@@ -61,6 +61,8 @@ class Problem:
     certificate_required: frozenset[str] = DEFAULT_CERTIFICATE_REQUIRED
     preemption: dict[str, str] = field(default_factory=dict)  # category -> policy (default finish_current)
     source: str | None = None                    # file it was loaded from, for messages
+    # Per-instance memo of derived data (eligibility...); not an input, fresh after replace().
+    memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- lookups --------------------------------------------------------------------------
     @cached_property

@@ -76,9 +76,9 @@ def _cost_scale(problem: Problem) -> int:
 def _allowed(problem: Problem, job: Job) -> list[list[int]]:
     """Allowed vehicle indices for each copy of ``job`` (copy 0 leads)."""
     v_of = {tech.id: v for v, tech in enumerate(problem.technicians)}
-    leads = [v for v, t in enumerate(problem.technicians) if rules.can_lead(problem, t, job)]
-    members = [v for v, t in enumerate(problem.technicians)
-               if rules.can_lead(problem, t, job) or rules.can_assist(problem, t, job)]
+    lead_ids, member_ids = rules.eligibility(problem)[job.id]
+    leads = [v_of[t] for t in lead_ids]
+    members = [v_of[t] for t in member_ids]
     allowed = [list(leads)] + [list(members) for _ in range(job.crew_size - 1)]
     # Pins: the first pinned technician that can lead takes copy 0; the others fill copies 1...
     pins = [v_of[p] for p in job.pinned_to]
