@@ -46,3 +46,19 @@ def problem_locations(problem) -> list[Location]:
     for job in problem.jobs:
         seen.setdefault(job.location.key(), job.location)
     return list(seen.values())
+
+
+def positive_spec(spec, field: str, model: str) -> float:
+    """``spec.<field>`` as a positive finite float, else a TravelError naming field, model, value."""
+    import math
+
+    from ..errors import TravelError
+
+    value = getattr(spec, field)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise TravelError(f"travel.{field}: must be a positive number for model {model}, got {value!r}")
+    return number

@@ -19,18 +19,11 @@ import numpy as np
 from ..domain import Location
 from ..domain.problem import TravelSpec
 from ..errors import TravelError
-from .base import TravelMatrix
+from .base import TravelMatrix, positive_spec
 
 
 def _positive_spec(spec: TravelSpec, field: str) -> float:
-    value = getattr(spec, field)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if not math.isfinite(number) or number <= 0:
-        raise TravelError(f"travel.{field}: must be a positive number for model euclidean, got {value!r}")
-    return number
+    return positive_spec(spec, field, "euclidean")
 
 
 def euclidean_matrix(locations: list[Location], spec: TravelSpec) -> TravelMatrix:

@@ -54,7 +54,7 @@ import numpy as np
 from ..domain import Location
 from ..domain.problem import TravelSpec
 from ..errors import TravelError
-from .base import TravelMatrix
+from .base import TravelMatrix, positive_spec
 from .haversine import great_circle_km
 
 log = logging.getLogger("dispatchopt")
@@ -70,14 +70,7 @@ _SNAP_BLOCK_ELEMENTS = 1 << 22
 
 
 def _positive_spec(spec: TravelSpec, field: str) -> float:
-    value = getattr(spec, field)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if not math.isfinite(number) or number <= 0:
-        raise TravelError(f"travel.{field}: must be a positive number for model graph, got {value!r}")
-    return number
+    return positive_spec(spec, field, "graph")
 
 
 def _read_graph(path: str | None) -> nx.Graph:

@@ -21,20 +21,13 @@ from geopy.distance import EARTH_RADIUS
 from ..domain import Location
 from ..domain.problem import TravelSpec
 from ..errors import TravelError
-from .base import TravelMatrix
+from .base import TravelMatrix, positive_spec
 
 _BLOCK_ELEMENTS = 1 << 20
 
 
 def _check_positive(spec: TravelSpec, field: str) -> float:
-    value = getattr(spec, field)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if not math.isfinite(number) or number <= 0:
-        raise TravelError(f"travel.{field}: must be a positive number for model haversine, got {value!r}")
-    return number
+    return positive_spec(spec, field, "haversine")
 
 
 def _lat_lon(locations: list[Location]) -> np.ndarray:
