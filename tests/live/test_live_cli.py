@@ -121,3 +121,13 @@ def test_replay_through_the_command_line(tmp_path, capsys):
     bad.write_text('{"type": "job_completed", "at": "2026-11-23T10:40", "job": "J99"}\n', encoding="utf-8")
     assert main(["replay", str(SMALL), str(bad), "--out", str(tmp_path / "r2")]) == 2
     assert "bad.jsonl: line 1" in capsys.readouterr().err
+
+
+def test_the_sample_city_day_events_parse():
+    problem = load_scenario(ROOT / "scenarios" / "city_day.yaml")
+    from dispatchopt.live.events import parse_event, read_events
+
+    path = ROOT / "tests" / "live" / "data" / "city_day_events.jsonl"
+    events = [parse_event(problem, item["data"], source=f"{path}: line {item['line']}")
+              for item in read_events(problem, path)]
+    assert len(events) == 11 and [e.at_s for e in events] == sorted(e.at_s for e in events)

@@ -258,3 +258,20 @@ def test_city_day_emergency_is_on_time_whenever_someone_can_reach_it(policy):
         after = {(r.technician, v.job): v.start_s for r in update.plan.routes for v in r.visits}
         assert all(after.get(k) == s for k, s in before.items())
     assert reachable >= 10 and on_time >= reachable
+
+
+def test_a_crew_job_bumped_by_a_crew_emergency_leaves_every_member():
+    """Regression: E (crew of A and B) pushes Y on A so that the crew job X (A and B) no longer
+    fits A; X must leave B too (it used to stay on B alone)."""
+    problem = make_problem([tech("A"), tech("B"), tech("C", x=500)],
+                           [job("Y", x=20, duration_min=30),
+                            Job(**{**job("X", x=10, duration_min=30).__dict__, "crew_size": 2})])
+    plan = make_plan(problem, [route(problem, "A", [("Y", 30 * M), ("X", 90 * M)]),
+                               route(problem, "B", [("X", 90 * M)])])
+    assert verify(problem, plan) == []
+    state = DispatchState.start(problem, plan, 0)
+    crew_emergency = Job(**{**_emergency(x=0, at=0, minutes=40, category="road_repair").__dict__, "crew_size": 2})
+    update = _ok(apply(state, NewJob(at_s=0, job=crew_emergency)))
+    assert set(update.dispatches[0].technicians) == {"A", "B"}
+    members = {t for t, _ in update.plan.visits_of("X")}
+    assert len(members) in (0, 2)

@@ -136,7 +136,7 @@ def cli_replay(args: Any) -> int:
     from ..kpi import compute_kpis, kpi_table
     from ..objective import plan_cost
     from ..solvers import solve
-    from .events import apply, event_to_json, parse_event, read_events
+    from .events import apply, describe_event, event_to_json, parse_event, read_events
     from .notify import describe
     from .replan import replan
     from .state import DispatchState
@@ -195,7 +195,7 @@ def cli_replay(args: Any) -> int:
             log_file.write(json.dumps(record, ensure_ascii=False) + "\n")
             name = f"plan_{n:03d}_{event.kind}.json"
             _write(state, out / name)
-            _out(f"[{n}] {state.history[-1] if state.history else event.kind} "
+            _out(f"[{n}] {describe_event(update.problem, event)} "
                  f"({update.elapsed_ms:.1f} ms){' VIOLATIONS' if violations else ''}")
             for line in lines:
                 _out(f"    {line}")

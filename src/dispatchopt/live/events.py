@@ -470,6 +470,10 @@ def parse_job(problem: Problem, raw: Any, *, now_s: int, source: str = "<job>") 
     if raw.get("received_at") is None:
         raw["received_at"] = problem.clock.to_iso(now_s)
     data = dump_scenario(problem.replace(jobs=()))
+    # only the job is read here: technicians are stand-ins with their ids and skills (their
+    # live shifts, cut by events, need not pass the loader's checks)
+    data["technicians"] = [{"id": t["id"], "skills": t.get("skills") or {}, "start": t["start"],
+                            "shift": {"start": "00:00", "end": "23:59"}} for t in data["technicians"]]
     data["jobs"] = [raw]
     base = Path(problem.source).parent if problem.source else None
     try:

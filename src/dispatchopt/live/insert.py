@@ -538,6 +538,9 @@ class Workspace:
         reason = rules.qualification_reason(problem, job)
         if reason is not None:
             return reason
+        if emergency and job.id in self.bumps and job.crew_size > 1:
+            if self._place_crew(job, emergency=False) is None:
+                return None
         if job.crew_size > 1:
             return self._place_crew(job, emergency=emergency)
         if job.pinned_to:
@@ -549,8 +552,21 @@ class Workspace:
             pins = ", ".join(job.pinned_to)
             return f"pinned technician {pins} is unavailable" if job.pinned_to else \
                 "every qualified technician is unavailable"
-        if emergency:
-            if self._place_emergency(job, cands):
+        if emergency and job.id in self.bumps:
+            # a displaced emergency goes where it costs least: where it fits without displacing
+            # anything, or ahead of others (their delays and displacements priced): no cascades
+            best = self._best_insertion(job, cands)
+            choice = self._emergency_choice(job, cands)
+            if best is not None and (choice is None or best.cost <= self._emergency_cost(job, choice)):
+                self._commit_insert(best.tid, job, best.pos, bump=False)
+                return None
+            if choice is not None:
+                self._commit_emergency(job, choice)
+                return None
+        elif emergency:
+            choice = self._emergency_choice(job, cands)
+            if choice is not None:
+                self._commit_emergency(job, choice)
                 return None
         else:
             if prefer is not None and prefer in cands:
@@ -587,10 +603,12 @@ class Workspace:
                                         interrupted, follow_up, diverted))
 
     def _arrival(self, tid: str, job_id: str) -> int:
+        """The arrival on site: the route's, but never before now + the trip (a technician
+        diverted at now leaves from its last place then)."""
         route = route_of(self.problem, self.plans[tid])
         for v in route.visits:
             if v.job == job_id:
-                return v.arrival_s
+                return max(v.arrival_s, min(v.start_s, self.now + v.travel_s))
         raise EventError(f"internal: job {job_id} is not in the route of {tid}")  # pragma: no cover
 
     # -- emergencies --------------------------------------------------------------------------------------
@@ -632,7 +650,9 @@ class Workspace:
             out.append((0, base, hand[0], 2))
         return out
 
-    def _place_emergency(self, job: Job, cands: Sequence[str]) -> bool:
+    def _emergency_choice(self, job: Job, cands: Sequence[str]) -> tuple | None:
+        """(start, priority, rank, technician, position, interrupted job) of the technician that
+        can start ``job`` first under the preemption policy (ties: fewer bumps), or None."""
         problem = self.problem
         order = {t.id: i for i, t in enumerate(problem.technicians)}
         found: list[tuple[int, int, int, str, int, str | None]] = []
@@ -645,19 +665,49 @@ class Workspace:
                     continue
                 found.append((p.start_s, prio, order[tid], tid, pos, interrupted))
         if not found:
-            return False
+            return None
         found.sort()
-        best_start = found[0][0]
-        ties = [f for f in found if f[0] == best_start]
-        if len(ties) > 1:
-            scored = []
-            for f in ties[:6]:
-                _, prio, rank, tid, pos, interrupted = f
-                scored.append((self._bump_cost(tid, job, pos, interrupted), prio, rank, f))
-            scored.sort()
-            choice = scored[0][3]
-        else:
-            choice = found[0]
+        ties = [f for f in found if f[0] == found[0][0]]
+        if len(ties) == 1:
+            return found[0]
+        scored = []
+        for f in ties[:6]:
+            _, prio, rank, tid, pos, interrupted = f
+            scored.append((self._bump_cost(tid, job, pos, interrupted), prio, rank, f))
+        scored.sort()
+        return scored[0][3]
+
+    def tp_cost(self, tp: TechPlan) -> float:
+        """Travel + weighted lateness + overtime of a technician's timed route (cost units)."""
+        problem = self.problem
+        obj = problem.objective
+        st = tp.final
+        late = 0.0
+        for job_id, start in st.starts:
+            job = problem.job(job_id)
+            late += rules.late_s(job, start) * problem.weight(job)
+        shift_end = self.ctx(tp.technician).tech.shift_end_s
+        ret = st.return_s if st.return_s is not None else shift_end
+        return ((st.travel_s + st.return_travel_s) * obj.travel_minute + late * obj.late_minute
+                + max(0, ret - shift_end) * obj.overtime_minute) / 60.0
+
+    def _emergency_cost(self, job: Job, choice: tuple) -> float:
+        """Added cost of placing ``job`` ahead as ``choice`` says: the route's change plus every
+        visit it displaces counted as unassigned (pessimistic: they may fit elsewhere)."""
+        _, _, _, tid, pos, interrupted = choice
+        tp = self.plans[tid]
+        suffix, heading = self._with(tp, job, pos, None)
+        trial = replace(tp, heading=heading, heading_breaks=tp.heading_breaks if heading else (),
+                        suffix=suffix, departure_s=tp.departure_s if (tp.frozen or heading) else None)
+        durations = {interrupted: max(0, self.now - dict(tp.frozen)[interrupted])} if interrupted else None
+        new_tp, bumped = self.build(tid, trial, bump=True, durations=durations)
+        if new_tp is None or any(j == job.id for j, _ in bumped):
+            return float("inf")
+        obj = self.problem.objective
+        lost = sum(obj.unassigned * self.problem.weight(self.problem.job(j)) for j, _ in bumped)
+        return self.tp_cost(new_tp) - self.tp_cost(tp) + lost
+
+    def _commit_emergency(self, job: Job, choice: tuple) -> None:
         _, _, _, tid, pos, interrupted = choice
         tp = self.plans[tid]
         diverted = tp.heading[0] if (tp.heading is not None and pos == 0) else None
@@ -668,7 +718,6 @@ class Workspace:
         self._record(job, tid, interrupted=interrupted, follow_up=follow, diverted=diverted)
         if follow is not None:
             self.queue(follow, prefer=tid)
-        return True
 
     def _bump_cost(self, tid: str, job: Job, pos: int, interrupted: str | None) -> float:
         tp = self.plans[tid]
@@ -890,8 +939,9 @@ class Workspace:
                     break
                 trials[tid] = (new_tp, bumped)
             if ok:
-                for tid, (new_tp, bumped) in trials.items():
-                    self.plans[tid] = new_tp
+                for tid, (new_tp, _) in trials.items():     # all members first: a bump below may
+                    self.plans[tid] = new_tp                # take a crew job out of another member
+                for tid, (_, bumped) in trials.items():
                     for job_id, code in bumped:
                         self._bump(job_id, tid, code, f"emergency {job.id}" if emergency else None)
                 start = common

@@ -9,21 +9,30 @@
   take, if owed, leaves it no work: a zero-length shift); ``max_jobs``, ``max_work_minutes`` and
   ``capacity`` reduced by what the frozen part used;
 * the jobs not started: every planned visit after the frozen part, and every dispatchable job
-  listed unassigned (a re-plan may find room for them).
+  listed unassigned (a re-plan may find room for them). A crew job that stays fixed (a member is
+  already on its way to it, or is outside the focus below) is not open: for its members in the
+  sub-problem it is a fixed break at its common start (busy then), its count and load used up.
+* above ``focus_jobs`` open jobs (default 600) only a focus of technicians is re-optimised
+  (:func:`focus_technicians`: those nearest to the unassigned jobs, heaviest first, then those
+  with the most lateness); the others keep their routes. OR-Tools needs seconds just to build a
+  2,000-job model, so a 5 s re-plan of a whole big day would only return its start.
 
 It is solved by :func:`dispatchopt.solvers.solve` (default OR-Tools routing, ``time_limit_s``
-5 s) with ``initial`` = the current plan's open part (warm start) and
-``churn_penalty_min`` (default 30): moving a job to another technician than in the published plan
-costs that many travel minutes. The solver's assignment and order are then re-timed on the real
-problem by the same forward pass as the immediate answer (anything that would not fit is bumped
-and re-inserted, so the sub-problem's approximations cannot leak into the plan), stitched after
-the frozen part, and **accepted only if** its cost (plan objective) plus the churn penalty of the
-jobs it moves is lower than the current plan's cost: jobs are never reshuffled without a gain
-worth more than the disruption.
+5 s in all) as a small portfolio: half the time with ``initial`` = the current plan's open part
+(warm start) and ``churn_penalty_min`` (default 30: moving a job to another technician than in
+the published plan costs that many travel minutes), the rest from the backend's own start (greedy
++ repair). Each result's assignment and order are re-timed on the real problem by the same
+forward pass as the immediate answer (anything that would not fit is bumped and re-inserted, so
+the sub-problem's approximations cannot leak into the plan) and stitched after the frozen part;
+the one with the lower cost + churn is kept, and it is **accepted only if** its cost (plan
+objective) plus the churn penalty of the jobs it moves is lower than the current plan's cost: jobs
+are never reshuffled without a gain worth more than the disruption.
 
 Approximations, documented: a technician whose remaining capacity is 0 is given an unlimited
-capacity in the sub-problem (0 means "no limit" in the contract); the re-timing pass bumps what
-does not fit. Crew jobs keep their common start (the routing backend fixes crews' starts).
+capacity in the sub-problem (0 means "no limit" in the contract); OR-Tools lets a break overlap
+travel where the contract pauses travel during a break, so a routing solution can be a little
+optimistic: the re-timing pass bumps what does not fit. Crew jobs keep their common start (the
+routing backend fixes crews' starts).
 """
 
 from __future__ import annotations
@@ -60,6 +69,12 @@ def open_subproblem(state: DispatchState, techs: set[str] | None = None) -> tupl
     techs_out = []
     routes = []
     chosen = set(state.plans) if techs is None else set(techs)
+    committed = set()           # crew jobs not open: a member heads to it, or is not re-optimised
+    for tid, tp in state.plans.items():
+        if tp.heading is not None:
+            committed.add(tp.heading[0])
+        if tid not in chosen:
+            committed.update(j for j, _ in tp.suffix if problem.job(j).crew_size > 1)
     for tech in problem.technicians:
         if tech.id not in chosen:
             continue
@@ -85,24 +100,26 @@ def open_subproblem(state: DispatchState, techs: set[str] | None = None) -> tupl
             rules_left.append(BreakRule(max(earliest, avail), latest, duration))
         if blocked:
             shifts, overtime = [Shift(avail, avail)], 0
+        # crew visits that stay fixed (a partner is already on its way to them): the technician is
+        # busy then, a fixed "break" in the sub-problem; their load and count are used up
+        kept = [(j, f) for j, f in tp.suffix if f is not None and j in committed]
+        used_jobs = base.n_jobs + len(kept)
+        used_load = base.load + sum(problem.job(j).demand for j, _ in kept)
+        used_work = base.work_s + sum(problem.job(j).duration_s for j, _ in kept)
+        for job_id, fixed in kept:
+            rules_left.append(BreakRule(fixed, fixed, problem.job(job_id).duration_s))
         capacity = 0
-        if tech.capacity > 0 and tech.capacity - base.load > 0:
-            capacity = tech.capacity - base.load
+        if tech.capacity > 0 and tech.capacity - used_load > 0:
+            capacity = tech.capacity - used_load
         techs_out.append(replace(
             tech, shifts=tuple(shifts), max_overtime_s=overtime, start=position,
             breaks=tuple(rules_left),
-            max_jobs=None if tech.max_jobs is None else max(0, tech.max_jobs - base.n_jobs),
-            max_work_s=None if tech.max_work_s is None else max(0, tech.max_work_s - base.work_s),
+            max_jobs=None if tech.max_jobs is None else max(0, tech.max_jobs - used_jobs),
+            max_work_s=None if tech.max_work_s is None else max(0, tech.max_work_s - used_work),
             capacity=capacity))
         starts = [(job_id, st.starts[-1][1]) for (job_id, _), st in zip(tp.suffix, tp.states)]
         breaks = [b for b in route_breaks(tp.final)[len(base.breaks):]] if starts else []
         routes.append((tech.id, starts, breaks))
-    committed = set()
-    for tid, tp in state.plans.items():
-        if tp.heading is not None:
-            committed.add(tp.heading[0])
-        if tid not in chosen:
-            committed.update(j for j, _ in tp.suffix if problem.job(j).crew_size > 1)
     routes = [(tid, [(j, s) for j, s in starts if j not in committed], breaks)
               for tid, starts, breaks in routes]
     open_ids = {j for _, starts, _ in routes for j, _ in starts}
