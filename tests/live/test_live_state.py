@@ -153,3 +153,28 @@ def test_an_idle_technician_past_its_break_window_takes_the_break_retroactively(
     r = update.plan.route("T1")
     assert [v.job for v in r.visits] == ["A", "N"]
     assert r.breaks and 4 * H <= r.breaks[0].start_s <= 5 * H
+
+
+def test_a_new_place_on_the_road_graph_keeps_every_row():
+    """Graph travel has no closed formula: the matrix is rebuilt with the old places first, so
+    the row indices the technicians' states hold stay valid."""
+    from pathlib import Path
+
+    from dispatchopt.live import parse_job
+    from dispatchopt.scenario import load_scenario
+    from dispatchopt.solvers import solve
+
+    problem = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "road_graph" / "scenario.yaml")
+    plan = solve(problem, backend="greedy").plan
+    now = problem.clock.to_seconds("2026-11-23T10:00")
+    state = DispatchState.start(problem, plan, now)
+    before = state.problem.travel_matrix
+    new = parse_job(problem, {"id": "G1", "location": {"lat": 36.0811, "lon": 120.4022},
+                              "category": "urgent", "skills": {"plumbing": 1}, "duration_minutes": 30},
+                    now_s=now)
+    update = apply(state, NewJob(at_s=now, job=new))
+    after = update.problem.travel_matrix
+    assert after.seconds.shape[0] == before.seconds.shape[0] + 1
+    assert (after.seconds[:-1, :-1] == before.seconds).all()
+    assert verify(update.problem, update.plan) == []
+    assert "G1" in update.plan.assigned_job_ids() or "G1" in update.state.unassigned

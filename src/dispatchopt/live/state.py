@@ -88,10 +88,17 @@ def _new_blocks(problem: Problem, old: Sequence[Location], new: Sequence[Locatio
     is not a closed formula (graph, CSV matrix). The diagonal of new x new is 0."""
     spec = problem.travel
     if spec.model == "haversine":
-        from ..travel.haversine import _check_positive, _lat_lon, great_circle_km
+        from ..travel.base import positive_spec
+        from ..travel.haversine import great_circle_km
 
-        circuity = _check_positive(spec, "circuity")
-        a, b = _lat_lon(list(old)), _lat_lon(list(new))
+        circuity = positive_spec(spec, "circuity", "haversine")
+        for loc in new:
+            if loc.lat is None or loc.lon is None:
+                from ..errors import TravelError
+
+                raise TravelError(f"travel.model haversine: location {loc} has no lat/lon")
+        a = np.array([(float(loc.lat), float(loc.lon)) for loc in old], dtype=float).reshape(-1, 2)
+        b = np.array([(float(loc.lat), float(loc.lon)) for loc in new], dtype=float).reshape(-1, 2)
         on = great_circle_km(a, b)
         nn = np.triu(great_circle_km(b, b), 1)
         nn = nn + nn.T
@@ -117,6 +124,30 @@ def _new_blocks(problem: Problem, old: Sequence[Location], new: Sequence[Locatio
     return None
 
 
+def _model_matrix(problem: Problem, locations: list[Location]) -> TravelMatrix:
+    """The problem's travel model over ``locations``, in this order."""
+    from ..errors import TravelError
+
+    model = problem.travel.model
+    if model == "euclidean":
+        from ..travel.euclidean import euclidean_matrix
+
+        return euclidean_matrix(locations, problem.travel)
+    if model == "haversine":
+        from ..travel.haversine import haversine_matrix
+
+        return haversine_matrix(locations, problem.travel)
+    if model == "graph":
+        from ..travel.graph import graph_matrix
+
+        return graph_matrix(locations, problem.travel)
+    if model == "matrix":
+        from ..travel.matrix import csv_matrix
+
+        return csv_matrix(locations, problem.travel)
+    raise TravelError(f"travel.model: unknown model {model!r}")
+
+
 def _seconds(problem: Problem, road_km: np.ndarray) -> np.ndarray:
     spec = problem.travel
     if spec.model == "haversine":
@@ -129,11 +160,10 @@ def extend_matrix(problem: Problem, matrix: TravelMatrix, new: Sequence[Location
     """``matrix`` plus rows and columns for the ``new`` locations (keys not in it yet)."""
     blocks = _new_blocks(problem, matrix.locations, new)
     if blocks is None:
-        from ..travel import build_travel_matrix
-
         log.info("live: travel model %s has no closed formula; rebuilding the travel matrix",
                  problem.travel.model)
-        return build_travel_matrix(problem), None
+        # the old locations keep their rows (states hold row indices): old ones first, then new
+        return _model_matrix(problem, list(matrix.locations) + list(new)), None
     on_km, nn_km = blocks
     n, k = len(matrix.locations), len(new)
     if buffer is None or buffer.used != n or buffer.seconds.shape[0] < n + k:
