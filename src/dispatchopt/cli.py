@@ -263,6 +263,16 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_reopt_flags(p: argparse.ArgumentParser, *, default_s: float | None) -> None:
+    """Flags of the OR-Tools re-optimisation that follows the immediate live answer."""
+    p.add_argument("--reopt-time-limit-s", dest="reopt_time_limit_s", type=float, default=default_s,
+                   metavar="N", help="re-optimise with OR-Tools for N s after the immediate answer "
+                   "(0 = immediate answer only; insert default 0, replay default 2)")
+    p.add_argument("--churn-penalty-min", type=float, default=30.0, metavar="MIN",
+                   help="cost, in travel minutes, of moving a job to another technician (default 30)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed (default 0)")
+
+
 def _live_command(name: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         func = _need("dispatchopt.live", name, f"'{args.command}'")
@@ -395,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--job", required=True, metavar="JOB.json", help="the new job (scenario job keys)")
     p.add_argument("--now", required=True, metavar="ISO", help="current time, e.g. 2026-11-23T10:15")
     p.add_argument("--out", required=True, metavar="NEW.json", help="write the new plan here")
+    _add_reopt_flags(p, default_s=0.0)
     p.set_defaults(func=_live_command("cli_insert"))
 
     p = sub.add_parser("replay", parents=[common], help="replay a day's events, re-planning after each",
@@ -402,6 +413,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("events", metavar="EVENTS.jsonl", help="one event per line")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    _add_reopt_flags(p, default_s=None)
+    p.add_argument("--backend", default="ortools", help="backend of the morning plan (default ortools)")
+    p.add_argument("--time-limit-s", type=float, default=None, metavar="N",
+                   help="time limit of the morning plan (default: by size, 2-10 s)")
     p.set_defaults(func=_live_command("cli_replay"))
 
     p = sub.add_parser("generate", parents=[common], help="write a random scenario",
