@@ -11,46 +11,15 @@ import random
 
 import pytest
 
-from dispatchopt.domain import (DEFAULT_SLA, BreakRule, Clock, Job, Location, Objective, Problem,
-                                Shift, Technician, TravelSpec, Window)
+from dispatchopt.domain import Problem
 from dispatchopt.solvers.base import SolveStatus
 from dispatchopt.solvers.greedy import job_order_key, solve_greedy
+from helpers import job, make_problem, tech
 
 M = 60
 H = 3600
 VALID = dt.date(2027, 12, 31)
 EXPIRED = dt.date(2026, 1, 1)
-
-
-# -- local builders (self-contained; tests/helpers.py offers the same for files under tests/) --
-def tech(id, skills=("plumbing",), *, shifts=((0, 8 * H),), x=0.0, y=0.0, breaks=(), max_jobs=None,
-         max_work_s=None, capacity=0, trainee=False, max_overtime_s=0, certificates=None):
-    loc = Location(x=float(x), y=float(y))
-    levels = dict(skills) if isinstance(skills, dict) else {s: 1 for s in skills}
-    return Technician(id=id, skills=levels, shifts=tuple(Shift(a, b) for a, b in shifts), start=loc,
-                      end=loc, certificates=dict(certificates or {}),
-                      breaks=tuple(BreakRule(*b) for b in breaks), max_jobs=max_jobs,
-                      max_work_s=max_work_s, capacity=capacity, trainee=trainee,
-                      max_overtime_s=max_overtime_s)
-
-
-def job(id, x=0.0, y=0.0, skills=("plumbing",), duration_min=30, *, category="standard",
-        received_s=0, due_s=None, window=None, crew_size=1, demand=0, pinned_to=(), dispatchable=True):
-    levels = dict(skills) if isinstance(skills, dict) else {s: 1 for s in skills}
-    if due_s is None:
-        due_s = received_s + int(DEFAULT_SLA[category].respond_minutes * 60)
-    pins = (pinned_to,) if isinstance(pinned_to, str) else tuple(pinned_to)
-    return Job(id=id, location=Location(x=float(x), y=float(y)), category=category, skills=levels,
-               duration_s=int(duration_min * 60), received_s=received_s, due_s=due_s,
-               window=Window(*window) if window else None, crew_size=crew_size, demand=demand,
-               pinned_to=pins, dispatchable=dispatchable)
-
-
-def make_problem(techs, jobs, *, end_s=24 * H):
-    return Problem(name="tiny", clock=Clock.create(dt.datetime(2026, 11, 23, 8, 0), "Asia/Shanghai"),
-                   end_s=end_s, travel=TravelSpec(model="euclidean", speed_kmh=1.0),
-                   sla=dict(DEFAULT_SLA), objective=Objective(), technicians=tuple(techs),
-                   jobs=tuple(jobs))
 
 
 def solve(problem, seed=0):

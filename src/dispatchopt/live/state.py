@@ -126,26 +126,9 @@ def _new_blocks(problem: Problem, old: Sequence[Location], new: Sequence[Locatio
 
 def _model_matrix(problem: Problem, locations: list[Location]) -> TravelMatrix:
     """The problem's travel model over ``locations``, in this order."""
-    from ..errors import TravelError
+    from ..travel import matrix_for_locations
 
-    model = problem.travel.model
-    if model == "euclidean":
-        from ..travel.euclidean import euclidean_matrix
-
-        return euclidean_matrix(locations, problem.travel)
-    if model == "haversine":
-        from ..travel.haversine import haversine_matrix
-
-        return haversine_matrix(locations, problem.travel)
-    if model == "graph":
-        from ..travel.graph import graph_matrix
-
-        return graph_matrix(locations, problem.travel)
-    if model == "matrix":
-        from ..travel.matrix import csv_matrix
-
-        return csv_matrix(locations, problem.travel)
-    raise TravelError(f"travel.model: unknown model {model!r}")
+    return matrix_for_locations(locations, problem.travel)
 
 
 def _seconds(problem: Problem, road_km: np.ndarray) -> np.ndarray:

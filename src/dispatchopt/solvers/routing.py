@@ -271,8 +271,12 @@ def _routes_from_plan(problem: Problem, model: _Model, plan: Plan) -> list[list[
     """Node sequences per vehicle for ``plan`` (crew copies matched to their allowed sets)."""
     v_of = {tech.id: v for v, tech in enumerate(problem.technicians)}
     copy_of: dict[tuple[str, str], int] = {}
+    crews: dict[str, list[str]] = {}
+    for route in plan.routes:
+        for visit in route.visits:
+            crews.setdefault(visit.job, []).append(route.technician)
     for job_id, nodes in model.job_nodes.items():
-        members = [tech for tech, _ in plan.visits_of(job_id)]
+        members = crews.get(job_id, [])
         if not members:
             continue
         if len(members) != len(nodes):
