@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from dispatchopt.scenario import load_scenario, problem_from_dict
-from dispatchopt.scenario.generate import generate_scenario
+from dispatchopt.synth.generate import generate_scenario
 from dispatchopt.travel import build_travel_matrix
 
 REPO = Path(__file__).resolve().parents[1]

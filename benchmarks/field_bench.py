@@ -13,9 +13,9 @@ same travel matrix (``problem.travel_matrix``, built once before any solver is t
   model: crew jobs are excluded and reported, soft SLA deadlines become hard window ends).
 
 Every plan is scored by the same code, never by the solver's own figures:
-``dispatchopt.kpi.compute_kpis`` (on-time rate overall and by category, travel minutes, distance,
+``dispatchopt.audit.kpi.compute_kpis`` (on-time rate overall and by category, travel minutes, distance,
 unassigned, late jobs, overtime), ``dispatchopt.objective.plan_cost`` (the one objective of every
-backend) and ``dispatchopt.verify.verify`` (violations: a non-zero count is a bug or, for VROOM,
+backend) and ``dispatchopt.audit.verify.verify`` (violations: a non-zero count is a bug or, for VROOM,
 a mapping approximation; the rules are listed). ``objective_ex_crew`` is the objective without
 the unassigned penalty of crew jobs, and ``on_time_non_crew`` the on-time rate over the
 dispatchable crew_size-1 jobs: VROOM cannot serve crew jobs, so these two compare the solvers on
@@ -46,11 +46,11 @@ if str(HERE) not in sys.path:
 
 from dispatchopt import rules  # noqa: E402
 from dispatchopt.domain import Problem  # noqa: E402
-from dispatchopt.kpi import compute_kpis  # noqa: E402
+from dispatchopt.audit.kpi import compute_kpis  # noqa: E402
 from dispatchopt.objective import plan_cost  # noqa: E402
 from dispatchopt.plan import Plan  # noqa: E402
 from dispatchopt.scenario import load_scenario  # noqa: E402
-from dispatchopt.verify import verify  # noqa: E402
+from dispatchopt.audit.verify import verify  # noqa: E402
 
 log = logging.getLogger("field_bench")
 

@@ -11,7 +11,7 @@ know it, and ``auto`` to ``ortools``. Every solution, dispatchopt's included, is
 ``solomon.check_routes`` (capacity, windows, every customer once) and its distance re-summed
 in DIMACS tenths; gaps are against ``bks_distance_dimacs.csv`` (proven optima, distance-only
 objective, so fewer vehicles earn nothing). An infeasible solution gets no gap and is left out
-of the mean. When ``dispatchopt.verify`` exists, its violation count is reported too.
+of the mean. When ``dispatchopt.audit.verify`` exists, its violation count is reported too.
 
 Writes ``<out>/solomon_<limit>s.csv`` (one row per instance and solver) and ``.md`` (the wide
 table, also printed; ``cpu_s`` is the process CPU time of the run, a check on how busy the
@@ -89,7 +89,7 @@ def run_one(path: str, solver: str, time_limit_s: float, seed: int) -> dict:
                        reported_distance=round(plan_distance(plan), 1), unassigned=len(plan.unassigned),
                        note=f"backend={plan.solver.backend} ({used}) status={result.status.value}")
             try:
-                from dispatchopt.verify import verify
+                from dispatchopt.audit.verify import verify
             except ImportError:
                 verify = None
             if verify is not None:

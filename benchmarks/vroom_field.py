@@ -6,8 +6,8 @@
 VROOM is driven plainly, as in ``peers.run_vroom`` (custom integer matrix, exploration level 5,
 ``nb_threads`` threads, ``timeout`` = the time limit), on the SAME travel matrix as every
 dispatchopt backend (``problem.travel_matrix``). Its solution is turned back into a Plan with
-:func:`dispatchopt.schedule.build_route` from VROOM's own service starts and breaks, priced with
-:func:`dispatchopt.objective.plan_cost` and checked with :func:`dispatchopt.verify.verify`;
+:func:`dispatchopt.timing.schedule.build_route` from VROOM's own service starts and breaks, priced with
+:func:`dispatchopt.objective.plan_cost` and checked with :func:`dispatchopt.audit.verify.verify`;
 violations are reported, never hidden or repaired.
 
 Mapping (dispatchopt -> VROOM)
@@ -89,8 +89,8 @@ from dispatchopt import rules
 from dispatchopt.domain import Job, Problem, Technician
 from dispatchopt.objective import plan_cost
 from dispatchopt.plan import Plan, Route, SolverInfo, Unassigned
-from dispatchopt.schedule import build_route
-from dispatchopt.verify import Violation, verify
+from dispatchopt.timing.schedule import build_route
+from dispatchopt.audit.verify import Violation, verify
 
 log = logging.getLogger("dispatchopt.bench.vroom_field")
 

@@ -18,7 +18,7 @@ from dispatchopt.domain import (
     TravelSpec, Window,
 )
 from dispatchopt.plan import Plan, Route, SolverInfo, Unassigned
-from dispatchopt.schedule import build_route
+from dispatchopt.timing.schedule import build_route
 
 M = 60
 H = 3600

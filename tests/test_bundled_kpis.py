@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from dispatchopt import rules
-from dispatchopt.kpi import compute_kpis
+from dispatchopt.audit.kpi import compute_kpis
 from dispatchopt.scenario import load_scenario
 from dispatchopt.solvers import solve
-from dispatchopt.verify import verify
+from dispatchopt.audit.verify import verify
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 EMERGENCY_WEIGHT = 100

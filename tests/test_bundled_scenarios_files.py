@@ -137,7 +137,7 @@ def test_city_day_has_every_feature():
 
 def test_city_day_file_is_what_the_generator_makes():
     gen = _script("generate_scenario")
-    from dispatchopt.scenario.generate import generate_scenario
+    from dispatchopt.synth.generate import generate_scenario
 
     made = generate_scenario(40, 400, seed=gen.CITY_DAY_SEED, name="qingdao-city-day-2026-11-23")
     assert _raw(BUNDLED["city_day"]) == json.loads(json.dumps(made)), \
@@ -174,7 +174,7 @@ def test_road_graph_closure_closes_a_bridge():
 # the generator
 # ------------------------------------------------------------------------------------------
 def test_generator_is_deterministic_per_seed():
-    from dispatchopt.scenario.generate import generate_scenario
+    from dispatchopt.synth.generate import generate_scenario
 
     assert generate_scenario(12, 80, seed=3) == generate_scenario(12, 80, seed=3)
     assert generate_scenario(12, 80, seed=3) != generate_scenario(12, 80, seed=4)
@@ -185,7 +185,7 @@ def test_generator_is_deterministic_per_seed():
 def test_generated_scenarios_load_and_are_servable(n_techs, n_jobs, crews):
     _, problem_from_dict = _loader()
     from dispatchopt import rules
-    from dispatchopt.scenario.generate import generate_scenario
+    from dispatchopt.synth.generate import generate_scenario
 
     data = generate_scenario(n_techs, n_jobs, seed=7, with_crews=crews)
     problem = problem_from_dict(json.loads(json.dumps(data)), source="<generated>")
@@ -198,7 +198,7 @@ def test_generated_scenarios_load_and_are_servable(n_techs, n_jobs, crews):
 
 
 def test_generator_rejects_bad_arguments():
-    from dispatchopt.scenario.generate import generate_scenario
+    from dispatchopt.synth.generate import generate_scenario
 
     with pytest.raises(ValueError, match="n_technicians"):
         generate_scenario(0, 10)
@@ -241,7 +241,7 @@ def small_plan(tmp_path_factory):
     load_scenario, _ = _loader()
     try:
         from dispatchopt.solvers import solve
-        from dispatchopt.verify import verify
+        from dispatchopt.audit.verify import verify
     except ImportError as exc:
         pytest.skip(f"solver or verifier not importable yet: {exc}")
     problem = load_scenario(BUNDLED["small"])

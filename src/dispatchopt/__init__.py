@@ -10,7 +10,7 @@ The everyday API is re-exported here::
     plan = result.plan.with_kpis(dx.compute_kpis(problem, result.plan))
 
 Batch runs, what-if sweeps and live re-planning stay in their modules
-(``dispatchopt.batch``, ``dispatchopt.whatif``, ``dispatchopt.live``). Importing this package
+(``dispatchopt.experiments.batch``, ``dispatchopt.experiments.whatif``, ``dispatchopt.live``). Importing this package
 does not import OR-Tools (only ``solve(backend="ortools")`` does).
 """
 
@@ -19,16 +19,17 @@ __version__ = "0.1.0"
 from .domain import (Clock as Clock, Job as Job, Location as Location, Objective as Objective,
                      Problem as Problem, Technician as Technician)
 from .errors import (DispatchOptError as DispatchOptError, EventError as EventError,
+                     ParameterError as ParameterError,
                      PlanFormatError as PlanFormatError, ScenarioError as ScenarioError,
                      SolverError as SolverError, TravelError as TravelError)
-from .kpi import compute_kpis as compute_kpis, kpi_table as kpi_table
+from .audit.kpi import compute_kpis as compute_kpis, kpi_table as kpi_table
 from .plan import Plan as Plan, Route as Route, Unassigned as Unassigned, Visit as Visit
 from .scenario import (dump_scenario as dump_scenario, load_scenario as load_scenario,
                        problem_from_dict as problem_from_dict, save_scenario as save_scenario)
 from .solvers import Result as Result, SolveStatus as SolveStatus, Statistics as Statistics, solve as solve
-from .verify import Violation as Violation, verify as verify
+from .audit.verify import Violation as Violation, verify as verify
 
-__all__ = ["Clock", "DispatchOptError", "EventError", "Job", "Location", "Objective", "Plan",
+__all__ = ["Clock", "DispatchOptError", "EventError", "Job", "Location", "Objective", "ParameterError", "Plan",
            "PlanFormatError", "Problem", "Result", "Route", "ScenarioError", "SolveStatus",
            "SolverError", "Statistics", "Technician", "TravelError", "Unassigned", "Violation", "Visit",
            "__version__", "compute_kpis", "dump_scenario", "kpi_table", "load_scenario",

@@ -43,3 +43,7 @@ class SolverError(DispatchOptError, RuntimeError):
 
 class EventError(DispatchOptError, ValueError):
     """A live event does not fit the dispatch state (unknown job, time before 'now', ...)."""
+
+
+class ParameterError(DispatchOptError, ValueError):
+    """A call's option is invalid or cannot be honoured by the chosen backend (names it and the value)."""

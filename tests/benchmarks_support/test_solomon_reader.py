@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dispatchopt.schedule import build_route
+from dispatchopt.timing.schedule import build_route
 
 REPO = Path(__file__).resolve().parents[2]
 C101 = REPO.parent / "shared" / "benchmarks" / "solomon" / "C101.txt"

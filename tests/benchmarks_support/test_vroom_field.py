@@ -13,7 +13,7 @@ from helpers import H, M, job, make_problem, tech
 
 from dispatchopt import rules
 from dispatchopt.scenario import load_scenario
-from dispatchopt.verify import verify
+from dispatchopt.audit.verify import verify
 
 pytest.importorskip("vroom")
 

@@ -13,7 +13,7 @@ from dispatchopt.errors import EventError
 from dispatchopt.live import (CustomerNotHome, DispatchState, DurationOverrun, JobCancelled,
                               JobCompleted, JobStarted, NewJob, TechnicianUnavailable, apply,
                               event_to_json, parse_event)
-from dispatchopt.verify import verify
+from dispatchopt.audit.verify import verify
 from helpers import H, M, job, make_plan, make_problem, route, tech
 
 

@@ -16,9 +16,9 @@ from dispatchopt import rules
 from dispatchopt.domain import DEFAULT_SLA, Job, Location
 from dispatchopt.live import DispatchState, NewJob, apply, is_emergency
 from dispatchopt.scenario import load_scenario
-from dispatchopt.schedule import build_route
+from dispatchopt.timing.schedule import build_route
 from dispatchopt.solvers import solve
-from dispatchopt.verify import verify
+from dispatchopt.audit.verify import verify
 from helpers import H, M, job, make_plan, make_problem, route, tech
 
 ROOT = Path(__file__).resolve().parents[2]

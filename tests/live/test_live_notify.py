@@ -6,7 +6,7 @@ from dispatchopt.live import (Bumped, CallCustomer, DispatchState, DurationOverr
                               Reappoint, apply)
 from dispatchopt.live.insert import BumpRecord
 from dispatchopt.live.notify import Diff, JobChange, describe, diff_plans, notifications
-from dispatchopt.verify import verify
+from dispatchopt.audit.verify import verify
 from helpers import H, M, job, make_plan, make_problem, route, tech
 
 

@@ -11,7 +11,7 @@ from dispatchopt.live.replan import open_subproblem
 from dispatchopt.objective import plan_cost
 from dispatchopt.scenario import load_scenario
 from dispatchopt.solvers import solve
-from dispatchopt.verify import verify
+from dispatchopt.audit.verify import verify
 from helpers import H, M, job, make_plan, make_problem, route, tech
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,9 +14,9 @@ from dispatchopt.errors import EventError
 from dispatchopt.live import DispatchState, NewJob, apply
 from dispatchopt.live.state import carry_matrix
 from dispatchopt.scenario import problem_from_dict
-from dispatchopt.scenario.generate import generate_scenario
+from dispatchopt.synth.generate import generate_scenario
 from dispatchopt.travel import build_travel_matrix
-from dispatchopt.verify import verify
+from dispatchopt.audit.verify import verify
 from helpers import H, M, job, make_plan, make_problem, route, tech
 
 

@@ -23,9 +23,9 @@ from dispatchopt.errors import EventError
 from dispatchopt.live import (CustomerNotHome, DispatchState, DurationOverrun, JobCancelled,
                               JobCompleted, JobStarted, NewJob, TechnicianUnavailable, apply, replan)
 from dispatchopt.scenario import problem_from_dict
-from dispatchopt.scenario.generate import generate_scenario
+from dispatchopt.synth.generate import generate_scenario
 from dispatchopt.solvers import solve
-from dispatchopt.verify import verify
+from dispatchopt.audit.verify import verify
 
 M = 60
 CATEGORIES = ("emergency", "major_leak", "urgent", "small_repair", "standard", "road_repair")

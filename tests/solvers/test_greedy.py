@@ -26,7 +26,7 @@ def solve(problem, seed=0):
     """solve_greedy, with the plan checked by the verifier (when it is there)."""
     result = solve_greedy(problem, seed=seed)
     try:
-        from dispatchopt.verify import format_violations, verify
+        from dispatchopt.audit.verify import format_violations, verify
     except ImportError:  # pragma: no cover - the verifier is written concurrently
         return result
     violations = verify(problem, result.plan)

@@ -22,7 +22,7 @@ C101 = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "s
 
 def _verify(problem, plan):
     try:
-        from dispatchopt.verify import verify
+        from dispatchopt.audit.verify import verify
     except ImportError:  # pragma: no cover - the verifier lands separately
         return []
     return verify(problem, plan)

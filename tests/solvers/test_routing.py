@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from dispatchopt.solvers import SolveStatus, solve
-from dispatchopt.verify import verify
+from dispatchopt.audit.verify import verify
 from helpers import H, M, job, make_problem, tech
 
 VALID = dt.date(2027, 12, 31)

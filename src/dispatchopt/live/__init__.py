@@ -6,7 +6,6 @@ re-optimises with OR-Tools warm-started from the current plan, with a churn pena
 an :class:`Update`: the new state (its plan to publish), the diff and the notices.
 """
 
-from .cli_commands import cli_insert as cli_insert, cli_replay as cli_replay
 from .events import (CustomerNotHome as CustomerNotHome, DurationOverrun as DurationOverrun,
                      Event as Event, JobCancelled as JobCancelled, JobCompleted as JobCompleted,
                      JobStarted as JobStarted, NewJob as NewJob,
@@ -19,7 +18,7 @@ from .notify import (Bumped as Bumped, CallCustomer as CallCustomer, Diff as Dif
 from .replan import replan as replan
 from .state import DispatchState as DispatchState, TechnicianStatus as TechnicianStatus
 
-__all__ = ["Bumped", "cli_insert", "cli_replay", "CallCustomer", "CustomerNotHome", "Diff", "Dispatch", "DispatchState",
+__all__ = ["Bumped", "CallCustomer", "CustomerNotHome", "Diff", "Dispatch", "DispatchState",
            "DurationOverrun", "Event", "JobCancelled", "JobChange", "JobCompleted", "JobStarted",
            "NewJob", "Reappoint", "TechnicianStatus", "TechnicianUnavailable", "Update", "apply",
            "apply_all", "event_to_json", "is_emergency", "parse_event", "parse_job", "replan"]

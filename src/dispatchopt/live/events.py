@@ -49,7 +49,7 @@ from typing import Any
 from .. import rules
 from ..domain import Job, Problem, Shift
 from ..errors import EventError, ScenarioError
-from ..schedule import build_route
+from ..timing.schedule import build_route
 from .insert import Workspace, is_emergency
 from .notify import Reappoint, Update, diff_plans, notifications
 from .state import DispatchState

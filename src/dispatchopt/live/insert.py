@@ -4,7 +4,7 @@
 update. It freezes what started before "now", applies the event's changes (through its small
 verbs: :meth:`Workspace.set_job`, :meth:`Workspace.add_job`, :meth:`Workspace.set_tech`,
 :meth:`Workspace.remove_movable`, ...), re-times the technicians it touched with the forward pass
-of :mod:`dispatchopt.solvers.feasibility` (visits that no longer fit are *bumped* and queued),
+of :mod:`dispatchopt.timing.forward` (visits that no longer fit are *bumped* and queued),
 places the queued jobs and returns the new state.
 
 Placing a job
@@ -56,8 +56,8 @@ from .. import rules
 from ..domain import BreakRule, Job, Problem, Shift, Technician, Window
 from ..errors import EventError
 from ..plan import Plan
-from ..solvers import feasibility as fz
-from ..solvers.feasibility import RouteState, TechContext
+from ..timing import forward as fz
+from ..timing.forward import RouteState, TechContext
 from .state import (DispatchState, Item, TechPlan, carry_matrix, frozen_base, make_plan,
                     route_breaks, route_of)
 

@@ -44,7 +44,7 @@ from dataclasses import replace
 from ..domain import BreakRule, Problem, Shift
 from ..objective import plan_cost
 from ..plan import Plan, SolverInfo, Unassigned
-from ..schedule import build_route
+from ..timing.schedule import build_route
 from ..solvers import solve
 from .events import conclude
 from .insert import Workspace

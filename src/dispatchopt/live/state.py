@@ -8,7 +8,7 @@ A :class:`DispatchState` is immutable. It holds
 * ``now_s``: seconds on the problem clock.
 * per technician a :class:`TechPlan`: the **frozen** prefix of its route (visits done or in hand,
   kept exactly: same technician, same start) and the **suffix** (planned, not started), timed by
-  the forward pass of :mod:`dispatchopt.solvers.feasibility` from the technician's availability.
+  the forward pass of :mod:`dispatchopt.timing.forward` from the technician's availability.
 
 What counts as frozen. A visit is frozen once its start is before "now" (no news is good news:
 the plan of the past is taken as executed unless an event says otherwise), or once an event put
@@ -45,8 +45,8 @@ import numpy as np
 from ..domain import Location, Problem
 from ..errors import EventError
 from ..plan import BreakTaken, Plan, Route, SolverInfo, Unassigned
-from ..schedule import build_route
-from ..solvers.feasibility import RouteState, TechContext
+from ..timing.schedule import build_route
+from ..timing.forward import RouteState, TechContext
 from ..travel.base import TravelMatrix
 
 log = logging.getLogger("dispatchopt")

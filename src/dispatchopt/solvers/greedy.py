@@ -7,7 +7,7 @@ end of that technician's route (a dispatcher appends; nothing is re-sequenced). 
 (``crew_size`` k > 1) goes to k technicians at the earliest common start: a lead
 (``rules.can_lead``), the others leads or assistants (``rules.can_assist``; trainees allowed
 there), every pinned technician included. Timing and the hard rules are those of
-:mod:`dispatchopt.solvers.feasibility`. A job that fits nowhere is unassigned with a reason a
+:mod:`dispatchopt.timing.forward`. A job that fits nowhere is unassigned with a reason a
 dispatcher can act on.
 
 ``seed`` permutes the technician ranking used to break exact ties (same start, same travel);
@@ -25,7 +25,7 @@ from .. import rules
 from ..domain import Job, Problem
 from ..plan import Plan, Route, SolverInfo, Unassigned
 from .base import Result, SolveStatus, Statistics
-from .feasibility import (CAPACITY, HORIZON, LIMIT_CODES, RETURN, Placement, RouteState, TechContext,
+from ..timing.forward import (CAPACITY, HORIZON, LIMIT_CODES, RETURN, Placement, RouteState, TechContext,
                           apply, materialise, place)
 
 log = logging.getLogger("dispatchopt")

@@ -33,7 +33,7 @@ to losing a prize.
 
 Back from PyVRP, each route is re-timed by a forward pass on the problem's own travel matrix
 (depart at the shift start, start = max(arrival, earliest start)) and turned into a plan route by
-:func:`dispatchopt.schedule.build_route`. The pass re-checks window ends, capacity and the
+:func:`dispatchopt.timing.schedule.build_route`. The pass re-checks window ends, capacity and the
 return by the shift end; a visit that breaks one (only possible when PyVRP's best solution is
 infeasible) is dropped to ``unassigned`` with the reason, so the plan never breaks a hard rule.
 """
@@ -49,7 +49,7 @@ from .. import rules
 from ..domain import Job, Problem, Technician
 from ..errors import SolverError
 from ..plan import Plan, SolverInfo, Unassigned
-from ..schedule import build_route
+from ..timing.schedule import build_route
 from .base import Result, SolveStatus, Statistics
 
 log = logging.getLogger("dispatchopt")

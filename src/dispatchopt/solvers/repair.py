@@ -23,7 +23,7 @@ from dataclasses import replace
 from .. import rules
 from ..domain import Job, Problem
 from ..plan import Plan, Route, Unassigned
-from . import feasibility as fz
+from ..timing import forward as fz
 
 HEAVY_WEIGHT = 10.0   # categories at least this heavy may eject lighter work
 

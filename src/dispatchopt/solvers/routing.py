@@ -37,7 +37,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from .. import rules
 from ..domain import Job, Problem
 from ..plan import Plan, SolverInfo, Unassigned
-from ..schedule import build_route
+from ..timing.schedule import build_route
 from ..objective import plan_cost
 from .base import Result, SolveStatus, Statistics
 from .repair import repair_plan

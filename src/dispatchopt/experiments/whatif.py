@@ -45,8 +45,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .batch import BatchError, BatchScenario, ERROR_STATUS, run_batch, _scenario_label
-from .domain import Job, Problem, Technician
-from .errors import ScenarioError
+from ..domain import Job, Problem, Technician
+from ..errors import ScenarioError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -70,7 +70,7 @@ def parse_vary(specs: Sequence[str]) -> dict[str, list]:
     "demand": [1.0, 1.5]}``.
 
     Values are comma-separated; ``close_roads`` values are kept as strings (``"none"`` -> None),
-    an edge list inside one value is ``;``-separated. Raises :class:`~dispatchopt.batch.BatchError`
+    an edge list inside one value is ``;``-separated. Raises :class:`~dispatchopt.experiments.batch.BatchError`
     naming the knob and the value on an unknown knob, a repeated knob or a bad number.
     """
     if isinstance(specs, str):
@@ -374,7 +374,7 @@ def run_whatif(base: str | Path | Problem, vary: Mapping[str, Sequence[Any]] | S
     """Plan every variant of ``base`` (see :func:`build_variants`) and compare it with the base.
 
     ``vary`` is a knob dict or the strings :func:`parse_vary` reads. The variants run through
-    :func:`~dispatchopt.batch.run_batch` (same ``backend``/``seeds``/``time_limit_s``/
+    :func:`~dispatchopt.experiments.batch.run_batch` (same ``backend``/``seeds``/``time_limit_s``/
     ``workers``/``executor``/``ray_address``/``out_dir``/``progress``/``solution_limit`` meaning;
     with ``out_dir`` the per-run table is in ``results.csv`` and this summary is written to
     ``whatif.csv``). ``base`` is loaded here when it is a path (a broken file raises).
@@ -394,7 +394,7 @@ def run_whatif(base: str | Path | Problem, vary: Mapping[str, Sequence[Any]] | S
     if isinstance(base, Problem):
         problem, label = base, base.name
     else:
-        from .scenario import load_scenario
+        from ..scenario import load_scenario
 
         problem = load_scenario(base)
         label = _scenario_label(BatchScenario(source=base))

@@ -5,7 +5,7 @@ data, the one travel matrix (``problem.travel_matrix``) and the *decisions* of t
 visits which job, in which order, when service starts, which breaks are taken, when the route
 departs) and recomputes everything else: service ends, travel, distances, lateness, earliest
 arrivals and returns. The qualification rules come from :mod:`dispatchopt.rules` (stated once);
-the checking logic here is deliberately separate from :mod:`dispatchopt.schedule`, the code that
+the checking logic here is deliberately separate from :mod:`dispatchopt.timing.schedule`, the code that
 builds routes for the solvers.
 
 Each rule has one check, named by :attr:`Violation.rule` (see :data:`RULES`):
@@ -60,9 +60,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from . import rules
-from .domain import BreakRule, Job, Location, Problem, Technician
-from .plan import Plan, Route, Visit
+from .. import rules
+from ..domain import BreakRule, Job, Location, Problem, Technician
+from ..plan import Plan, Route, Visit
 
 TRAVEL_TOLERANCE_S = 60
 LATE_TOLERANCE_S = 60

@@ -11,8 +11,8 @@ import random
 import pytest
 from helpers import H, M, job, make_plan, make_problem, route, tech
 
-from dispatchopt.kpi import KPI_KEYS, compare_kpis, compute_kpis, kpi_table
-from dispatchopt.verify import verify
+from dispatchopt.audit.kpi import KPI_KEYS, compare_kpis, compute_kpis, kpi_table
+from dispatchopt.audit.verify import verify
 
 CONTRACT_KEYS = {"on_time_rate", "on_time_rate_by_category", "travel_minutes", "distance_km", "late_jobs",
                  "mean_late_minutes", "p95_late_minutes", "unassigned", "utilisation", "workload_cv",

@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 from dispatchopt.cli import main
-from dispatchopt.live import DispatchState, cli_replay
+from dispatchopt.cli.live import cli_replay
+from dispatchopt.live import DispatchState
 from dispatchopt.plan import Plan
 from dispatchopt.scenario import load_scenario
 from dispatchopt.solvers import solve
-from dispatchopt.verify import verify
+from dispatchopt.audit.verify import verify
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "scenarios" / "small.yaml"

@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from . import __version__
-from .errors import DispatchOptError, ScenarioError, SolverError
+from .. import __version__
+from ..errors import DispatchOptError, ScenarioError, SolverError
 
 log = logging.getLogger("dispatchopt")
 
@@ -73,7 +73,7 @@ def _load_problem(path: str):
 
 
 def _load_plan(problem, path: str):
-    from .plan import Plan
+    from ..plan import Plan
 
     return Plan.load(problem, _existing(path, "plan file"))
 
@@ -95,7 +95,7 @@ def _flatten_kpis(kpis: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 def _kpi_table(kpis: dict[str, Any]) -> str:
-    kpi_table = _need("dispatchopt.kpi", "kpi_table", "KPI tables")
+    kpi_table = _need("dispatchopt.audit.kpi", "kpi_table", "KPI tables")
     return kpi_table(kpis)
 
 
@@ -135,9 +135,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     problem = _load_problem(args.scenario)
     solve = _need("dispatchopt.solvers", "solve", "solving")
-    verify = _need("dispatchopt.verify", "verify", "verification")
-    compute_kpis = _need("dispatchopt.kpi", "compute_kpis", "KPIs")
-    _need("dispatchopt.kpi", "kpi_table", "KPI tables")  # fail before a long solve, not after
+    verify = _need("dispatchopt.audit.verify", "verify", "verification")
+    compute_kpis = _need("dispatchopt.audit.kpi", "compute_kpis", "KPIs")
+    _need("dispatchopt.audit.kpi", "kpi_table", "KPI tables")  # fail before a long solve, not after
 
     log.info("solving %s (%d jobs, %d technicians) with %s, limit %.1f s, seed %d",
              args.scenario, len(problem.jobs), len(problem.technicians), args.backend,
@@ -195,7 +195,7 @@ def _write_csv(plan, directory: Path) -> None:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     problem = _load_problem(args.scenario)
-    verify = _need("dispatchopt.verify", "verify", "verification")
+    verify = _need("dispatchopt.audit.verify", "verify", "verification")
     plan = _load_plan(problem, args.plan)
     violations = verify(problem, plan)
     if violations:
@@ -207,7 +207,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_kpi(args: argparse.Namespace) -> int:
     problem = _load_problem(args.scenario)
-    compute_kpis = _need("dispatchopt.kpi", "compute_kpis", "KPIs")
+    compute_kpis = _need("dispatchopt.audit.kpi", "compute_kpis", "KPIs")
     plan = _load_plan(problem, args.plan)
     _out(_kpi_table(compute_kpis(problem, plan)))
     return EXIT_OK
@@ -221,7 +221,7 @@ WHATIF_KPIS = ("on_time_rate", "late_jobs", "unassigned", "travel_minutes", "ove
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    run_batch = _need("dispatchopt.batch", "run_batch", "batch runs")
+    run_batch = _need("dispatchopt.experiments.batch", "run_batch", "batch runs")
     scenarios = [_existing(path, "scenario") for path in args.scenarios]
     table = run_batch(scenarios, backends=args.backend or ["ortools"], seeds=args.seeds,
                       time_limit_s=args.time_limit_s, workers=args.workers, executor=args.executor,
@@ -242,8 +242,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
-    parse_vary = _need("dispatchopt.whatif", "parse_vary", "what-if runs")
-    run_whatif = _need("dispatchopt.whatif", "run_whatif", "what-if runs")
+    parse_vary = _need("dispatchopt.experiments.whatif", "parse_vary", "what-if runs")
+    run_whatif = _need("dispatchopt.experiments.whatif", "run_whatif", "what-if runs")
     base = _existing(args.base, "scenario")
     vary = parse_vary(args.vary)
     summary = run_whatif(base, vary, backend=args.backend, seeds=args.seeds,
@@ -275,7 +275,7 @@ def _add_reopt_flags(p: argparse.ArgumentParser, *, default_s: float | None) -> 
 
 def _live_command(name: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        func = _need("dispatchopt.live", name, f"'{args.command}'")
+        func = _need("dispatchopt.cli.live", name, f"'{args.command}'")
         code = func(args)
         return EXIT_OK if code is None else int(code)
 
@@ -284,7 +284,7 @@ def _live_command(name: str) -> Callable[[argparse.Namespace], int]:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    generate_scenario = _need("dispatchopt.scenario.generate", "generate_scenario",
+    generate_scenario = _need("dispatchopt.synth.generate", "generate_scenario",
                               "scenario generation")
     problem_from_dict = _need("dispatchopt.scenario", "problem_from_dict", "loading scenarios")
     out = Path(args.out)
@@ -308,7 +308,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 # -- parser -------------------------------------------------------------------------------------
 def _backends() -> tuple[str, ...]:
     try:
-        from .solvers import BACKENDS
+        from ..solvers import BACKENDS
     except ImportError:
         return FALLBACK_BACKENDS
     return tuple(BACKENDS)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import rules
-from .domain import Problem
-from .plan import BreakTaken, Return, Route, Visit
+from .. import rules
+from ..domain import Problem
+from ..plan import BreakTaken, Return, Route, Visit
 
 
 def build_route(problem: Problem, tech_id: str, starts: Sequence[tuple[str, int]],

@@ -13,10 +13,10 @@ import networkx as nx
 import pytest
 from helpers import H, M, job, make_problem, tech
 
-from dispatchopt.batch import BatchError
+from dispatchopt.experiments.batch import BatchError
 from dispatchopt.domain import TravelSpec
 from dispatchopt.errors import ScenarioError
-from dispatchopt.whatif import (BASE_LABEL, DEMAND_JITTER_S, build_variants, parse_vary,
+from dispatchopt.experiments.whatif import (BASE_LABEL, DEMAND_JITTER_S, build_variants, parse_vary,
                                 resolve_closures, run_whatif)
 
 

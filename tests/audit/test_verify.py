@@ -13,7 +13,7 @@ import pytest
 from helpers import H, M, job, make_plan, make_problem, route, tech
 
 from dispatchopt.plan import BreakTaken, Plan, Return, Route, Unassigned, Visit
-from dispatchopt.verify import RULES, Violation, format_violations, verify
+from dispatchopt.audit.verify import RULES, Violation, format_violations, verify
 
 
 def rules_of(problem, plan) -> set[str]:

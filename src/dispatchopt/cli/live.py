@@ -39,7 +39,7 @@ def _load(scenario: str):
 def _write(update_state, out: Path) -> Path:
     """Write the plan (with KPIs) and, beside it, the scenario as it now stands (new jobs,
     actual durations, follow-ups): the plan verifies against that file."""
-    from ..kpi import compute_kpis
+    from ..audit.kpi import compute_kpis
     from ..scenario import save_scenario
 
     problem, plan = update_state.problem, update_state.plan
@@ -51,7 +51,7 @@ def _write(update_state, out: Path) -> Path:
 
 
 def _violations(problem, plan) -> list:
-    from ..verify import verify
+    from ..audit.verify import verify
 
     return verify(problem, plan)
 
@@ -66,9 +66,9 @@ def cli_insert(args: Any) -> int:
     """Insert the job(s) of ``--job`` into PLAN at ``--now``; print who goes, when, who is
     bumped and whom to call; write the new plan (and its scenario) to ``--out``."""
     from ..plan import Plan
-    from .events import NewJob, apply, parse_job
-    from .replan import replan
-    from .state import DispatchState
+    from ..live.events import NewJob, apply, parse_job
+    from ..live.replan import replan
+    from ..live.state import DispatchState
 
     problem = _load(args.scenario)
     plan_path = Path(args.plan)
@@ -133,13 +133,13 @@ def cli_replay(args: Any) -> int:
     """Replay EVENTS.jsonl against SCENARIO: the morning plan, then each event in order
     (immediate answer, then a short re-optimisation), a plan written after each; at the end
     the day as executed and its KPIs (on-time rate by category, travel, overtime)."""
-    from ..kpi import compute_kpis, kpi_table
+    from ..audit.kpi import compute_kpis, kpi_table
     from ..objective import plan_cost
     from ..solvers import solve
-    from .events import apply, describe_event, event_to_json, parse_event, read_events
-    from .notify import describe
-    from .replan import replan
-    from .state import DispatchState
+    from ..live.events import apply, describe_event, event_to_json, parse_event, read_events
+    from ..live.notify import describe
+    from ..live.replan import replan
+    from ..live.state import DispatchState
 
     problem = _load(args.scenario)
     events_path = Path(args.events)

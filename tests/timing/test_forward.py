@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from dispatchopt.solvers import feasibility as fz
-from dispatchopt.solvers.feasibility import (TechContext, best_insertion, route_failure,
+from dispatchopt.timing import forward as fz
+from dispatchopt.timing.forward import (TechContext, best_insertion, route_failure,
                                              schedule_route)
 from helpers import job, make_problem, tech
 
@@ -27,7 +27,7 @@ def assert_route_valid(problem, schedule):
                 routes=(route,), unassigned=tuple(Unassigned(j.id, "test") for j in problem.jobs
                                                   if j.id not in planned))
     try:
-        from dispatchopt.verify import format_violations, verify
+        from dispatchopt.audit.verify import format_violations, verify
     except ImportError:  # pragma: no cover - the verifier is written concurrently
         return route
     violations = verify(problem, plan)

@@ -37,9 +37,9 @@ from typing import Any
 
 import numpy as np
 
-from . import rules
-from .domain import Problem
-from .plan import Plan
+from .. import rules
+from ..domain import Problem
+from ..plan import Plan
 from .verify import TimedRoute, time_route
 
 KPI_KEYS: tuple[str, ...] = (

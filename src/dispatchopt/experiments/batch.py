@@ -7,7 +7,7 @@ the KPIs. It returns one row per run, sorted by scenario, variant, backend and s
 ======================  ==================================================================
 ``scenario``            label: a file's stem (a directory's name for a table scenario), or
                         ``Problem.name``; see :class:`BatchScenario` to choose it
-``variant``             what-if variant label (``None`` outside :mod:`dispatchopt.whatif`)
+``variant``             what-if variant label (``None`` outside :mod:`dispatchopt.experiments.whatif`)
 ``backend``, ``seed``   the solver backend and seed of the run
 ``status``              a :class:`~dispatchopt.solvers.SolveStatus` value, or ``"error"``
 ``wall_s``              solver wall time (for an error: time until it failed)
@@ -45,7 +45,7 @@ from the run-time dependent ``wall_s``. Compare tables with :func:`kpi_columns`:
     cols = kpi_columns(a)
     assert a[cols].equals(b[cols])
 
-The library logs (logger ``dispatchopt.batch``) and never prints; the only terminal output is
+The library logs (logger ``dispatchopt.experiments.batch``) and never prints; the only terminal output is
 the optional tqdm progress bar on stderr, shown when ``progress=True`` and stderr is a tty.
 """
 
@@ -71,8 +71,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .domain import Problem
-from .errors import DispatchOptError
+from ..domain import Problem
+from ..errors import DispatchOptError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -326,18 +326,18 @@ def _execute(run: _Run, problem: Problem | None = None) -> dict[str, Any]:
             problem = run.source if isinstance(run.source, Problem) else _load(run.source)
         row.update(n_jobs=len(problem.jobs), n_technicians=len(problem.technicians))
         stage = "solve"
-        from .solvers import solve
+        from ..solvers import solve
 
         options: dict[str, Any] = {}
         if run.solution_limit is not None:
             options["solution_limit"] = run.solution_limit
         result = solve(problem, backend=run.backend, time_limit_s=run.time_limit_s, seed=run.seed, **options)
         stage = "verify"
-        from .verify import verify
+        from ..audit.verify import verify
 
         violations = verify(problem, result.plan)
         stage = "kpi"
-        from .kpi import compute_kpis
+        from ..audit.kpi import compute_kpis
 
         kpis = compute_kpis(problem, result.plan)
         plan_json = result.plan.with_kpis(kpis).to_json()
@@ -356,7 +356,7 @@ def _execute(run: _Run, problem: Problem | None = None) -> dict[str, Any]:
 
 
 def _load(path: str) -> Problem:
-    from .scenario import load_scenario
+    from ..scenario import load_scenario
 
     return load_scenario(path)
 
@@ -599,7 +599,7 @@ def _check_arguments(items, backends, seeds, time_limit_s, workers, executor) ->
     if not (isinstance(time_limit_s, (int, float)) and math.isfinite(time_limit_s) and time_limit_s > 0):
         raise BatchError(f"time_limit_s: expected a positive number of seconds, got {time_limit_s!r}")
     try:
-        from .solvers import BACKENDS
+        from ..solvers import BACKENDS
     except ImportError:  # pragma: no cover - solvers always present in a full install
         return
     unknown = [b for b in backends if b not in BACKENDS]

@@ -20,7 +20,7 @@ The greedy baseline appends jobs with it, and live insertion can reuse it. It im
   breaks excluded), ``capacity`` (0 = unlimited; sum of demand).
 
 Schedules are the earliest ones: every unfixed visit starts as early as it can, which never
-hurts a later visit. Results are materialised with :func:`dispatchopt.schedule.build_route`.
+hurts a later visit. Results are materialised with :func:`dispatchopt.timing.schedule.build_route`.
 
 Low level (used in loops): :class:`TechContext`, :class:`RouteState`, :func:`place`, :func:`apply`.
 High level: :func:`schedule_route`, :func:`route_failure`, :func:`best_insertion`.
@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from .. import rules
 from ..domain import Job, Problem, Technician
 from ..plan import Route
-from ..schedule import build_route
+from .schedule import build_route
 
 # Failure codes returned by :func:`place` (a str instead of a Placement).
 MAX_JOBS = "max_jobs"      # the technician already has max_jobs visits

@@ -25,7 +25,7 @@ needs_loader = pytest.mark.skipif(not _has("dispatchopt.scenario", "load_scenari
                                   reason="dispatchopt.scenario.load_scenario has not landed yet")
 needs_pipeline = pytest.mark.skipif(
     not (_has("dispatchopt.scenario", "load_scenario") and _has("dispatchopt.solvers", "solve")
-         and _has("dispatchopt.verify", "verify") and _has("dispatchopt.kpi", "compute_kpis", "kpi_table")),
+         and _has("dispatchopt.audit.verify", "verify") and _has("dispatchopt.audit.kpi", "compute_kpis", "kpi_table")),
     reason="loader, solvers.solve, verify or kpi has not landed yet")
 
 TINY = """\
@@ -94,8 +94,8 @@ def test_missing_scenario_exits_2_with_one_line(tmp_path, capsys, command):
 
 
 def test_live_commands_are_registered(tmp_path, capsys):
-    if _has("dispatchopt.live", "cli_insert"):
-        pytest.skip("dispatchopt.live.cli_insert exists; covered by the live tests")
+    if _has("dispatchopt.cli.live", "cli_insert"):
+        pytest.skip("dispatchopt.cli.live.cli_insert exists; covered by the live tests")
     argv = ["insert", "s.yaml", "p.json", "--job", "j.json", "--now", "2026-11-23T10:00",
             "--out", str(tmp_path / "new.json")]
     assert main(argv) == 2
@@ -177,8 +177,8 @@ def test_python_m_dispatchopt():
     assert proc.stdout.startswith("dispatchopt ")
 
 
-@pytest.mark.skipif(not _has("dispatchopt.scenario.generate", "generate_scenario"),
-                    reason="dispatchopt.scenario.generate has not landed yet")
+@pytest.mark.skipif(not _has("dispatchopt.synth.generate", "generate_scenario"),
+                    reason="dispatchopt.synth.generate has not landed yet")
 def test_generate_writes_a_scenario_that_loads(tmp_path, capsys):
     from dispatchopt.scenario import load_scenario
 
@@ -191,7 +191,7 @@ def test_generate_writes_a_scenario_that_loads(tmp_path, capsys):
 
 
 @needs_pipeline
-@pytest.mark.skipif(not _has("dispatchopt.batch", "run_batch"), reason="dispatchopt.batch has not landed yet")
+@pytest.mark.skipif(not _has("dispatchopt.experiments.batch", "run_batch"), reason="dispatchopt.experiments.batch has not landed yet")
 def test_batch_runs_every_seed_and_writes_results(tiny, tmp_path, capsys):
     out = tmp_path / "results"
     code = main(["batch", str(tiny), "--seeds", "0,1", "--backend", "greedy", "--workers", "1",
@@ -207,8 +207,8 @@ def test_batch_runs_every_seed_and_writes_results(tiny, tmp_path, capsys):
 
 
 @needs_pipeline
-@pytest.mark.skipif(not _has("dispatchopt.whatif", "parse_vary", "run_whatif"),
-                    reason="dispatchopt.whatif has not landed yet")
+@pytest.mark.skipif(not _has("dispatchopt.experiments.whatif", "parse_vary", "run_whatif"),
+                    reason="dispatchopt.experiments.whatif has not landed yet")
 def test_whatif_compares_variants_with_the_base(tiny, tmp_path, capsys):
     out = tmp_path / "whatif"
     code = main(["whatif", str(tiny), "--vary", "speed_factor=1.0,0.5", "--backend", "greedy",

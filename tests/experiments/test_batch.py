@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from helpers import H, M, job, make_problem, tech
 
-from dispatchopt.batch import BatchError, BatchScenario, ERROR_STATUS, RUN_COLUMNS, kpi_columns, run_batch
+from dispatchopt.experiments.batch import BatchError, BatchScenario, ERROR_STATUS, RUN_COLUMNS, kpi_columns, run_batch
 
 SCENARIO = """\
 name: {name}

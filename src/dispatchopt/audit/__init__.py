@@ -1,0 +1,1 @@
+"""Checking and scoring a plan: ``verify`` (independent of the solvers) and ``kpi``."""

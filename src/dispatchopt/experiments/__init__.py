@@ -1,0 +1,1 @@
+"""Experiments over many runs: ``batch`` (scenarios x backends x seeds) and ``whatif`` sweeps."""

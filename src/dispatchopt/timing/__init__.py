@@ -1,0 +1,1 @@
+"""Route timing: the forward pass (``forward``) and timed routes (``schedule.build_route``)."""
