@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import logging
 import os
 import sys
@@ -21,7 +20,8 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .. import __version__
-from ..errors import DispatchOptError, ScenarioError, SolverError
+from ..errors import DispatchOptError, SolverError
+from . import generate
 
 log = logging.getLogger("dispatchopt")
 
@@ -283,28 +283,6 @@ def _live_command(name: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
-    generate_scenario = _need("dispatchopt.synth.generate", "generate_scenario",
-                              "scenario generation")
-    problem_from_dict = _need("dispatchopt.scenario", "problem_from_dict", "loading scenarios")
-    out = Path(args.out)
-    suffix = out.suffix.lower()
-    if suffix not in (".yaml", ".yml", ".json"):
-        raise ScenarioError(f"--out {out}: unknown scenario format {suffix or out.name!r} "
-                            "(expected .yaml, .yml or .json)", source=str(out))
-    data = generate_scenario(args.technicians, args.jobs, seed=args.seed)
-    problem_from_dict(data, source=str(out))   # a generated file always loads
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".json":
-        out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    else:
-        import yaml
-
-        out.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    _out(f"scenario: {out} ({args.technicians} technicians, {args.jobs} jobs, seed {args.seed})")
-    return EXIT_OK
-
-
 # -- parser -------------------------------------------------------------------------------------
 def _backends() -> tuple[str, ...]:
     try:
@@ -419,13 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="time limit of the morning plan (default: by size, 2-10 s)")
     p.set_defaults(func=_live_command("cli_replay"))
 
-    p = sub.add_parser("generate", parents=[common], help="write a random scenario",
-                       description="Generate a random scenario (contract v1) for tests and benchmarks.")
-    p.add_argument("--technicians", type=_positive_int, required=True, metavar="N")
-    p.add_argument("--jobs", type=_positive_int, required=True, metavar="M")
-    p.add_argument("--seed", type=int, default=0, metavar="S")
-    p.add_argument("--out", required=True, metavar="FILE", help="scenario file (.yaml or .json)")
-    p.set_defaults(func=cmd_generate)
+    generate.add_parsers(sub, common)
     return parser
 
 

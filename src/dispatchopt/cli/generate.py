@@ -1,0 +1,44 @@
+"""``dispatchopt generate``: write a random but realistic scenario (contract v1)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import ScenarioError
+from ..scenario import problem_from_dict
+from ..synth.generate import generate_scenario
+from .common import EXIT_OK, out, positive_int
+
+
+def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Register ``generate`` on ``sub`` (the subparsers of ``build_parser``); ``common`` holds ``-v``."""
+    p = sub.add_parser("generate", parents=[common], help="write a random scenario",
+                       description="Generate a random scenario (contract v1) for tests and benchmarks.")
+    p.add_argument("--technicians", type=positive_int, required=True, metavar="N")
+    p.add_argument("--jobs", type=positive_int, required=True, metavar="M")
+    p.add_argument("--seed", type=int, default=0, metavar="S")
+    p.add_argument("--out", required=True, metavar="FILE", help="scenario file (.yaml or .json)")
+    p.set_defaults(func=cmd_generate)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Generate, validate (a generated file always loads), then write ``--out``."""
+    target = Path(args.out)
+    suffix = target.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".json"):
+        raise ScenarioError(f"--out {target}: unknown scenario format {suffix or target.name!r} "
+                            "(expected .yaml, .yml or .json)", source=str(target))
+    data = generate_scenario(args.technicians, args.jobs, seed=args.seed)
+    problem_from_dict(data, source=str(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".json":
+        target.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    else:
+        target.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    out(f"scenario: {target} ({args.technicians} technicians, {args.jobs} jobs, seed {args.seed})")
+    return EXIT_OK
