@@ -33,6 +33,7 @@ overtime_minutes
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -107,25 +108,43 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _flatten(kpis: dict[str, Any]) -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in kpis.items():
-        if isinstance(value, dict):
-            for sub, sub_value in value.items():
-                flat[f"{key}[{sub}]"] = sub_value
+def flat_kpis(kpis: Mapping[str, Any], *, column_names: bool = False) -> dict[str, float | None]:
+    """The one flattening of a KPI dict: every nested dict (``on_time_rate_by_category``) becomes
+    one entry per sub-key, sub-keys sorted; numpy scalars become Python numbers.
+
+    Names, as users see them:
+
+    * default: ``on_time_rate_by_category[emergency]``, the names of :func:`kpi_table` and of
+      ``dispatchopt solve --csv``'s ``kpis.csv``;
+    * ``column_names=True``: ``on_time_rate__emergency`` (a ``_by_category`` suffix dropped,
+      ``__`` before the sub-key), the column names of batch tables (``results.csv``).
+
+    Counts stay ``int``; ``None`` (a delta of :func:`compare_kpis` where one side lacks the
+    value) stays ``None``.
+    """
+    flat: dict[str, float | None] = {}
+    for name, value in kpis.items():
+        if isinstance(value, Mapping):
+            prefix = name.removesuffix("_by_category") if column_names else name
+            for sub in sorted(value, key=str):
+                flat[f"{prefix}__{sub}" if column_names else f"{name}[{sub}]"] = _number(value[sub])
         else:
-            flat[key] = value
+            flat[name] = _number(value)
     return flat
+
+
+def _number(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def kpi_table(kpis: dict[str, Any], other: dict[str, Any] | None = None) -> str:
     """An aligned text table of ``kpis``; with ``other``, columns base / other / delta."""
-    base = _flatten(kpis)
+    base = flat_kpis(kpis)
     if other is None:
         rows = [("kpi", "value")] + [(k, _fmt(v)) for k, v in base.items()]
     else:
-        alt = _flatten(other)
-        delta = _flatten(compare_kpis(kpis, other))
+        alt = flat_kpis(other)
+        delta = flat_kpis(compare_kpis(kpis, other))
         keys = list(base) + [k for k in alt if k not in base]
         rows = [("kpi", "base", "other", "delta")] + [
             (k, _fmt(base.get(k)), _fmt(alt.get(k)), _fmt(delta.get(k))) for k in keys]
