@@ -6,7 +6,41 @@ rule is stated once. Everything here is pure: Problem/Job/Technician in, plain v
 
 from __future__ import annotations
 
-from .domain import BreakRule, Job, Problem, Technician
+import datetime as dt
+
+from .domain import BreakRule, Clock, Job, Problem, SlaLevel, Technician
+from .domain.problem import derived
+from .travel import matrix_of
+
+ELIGIBILITY_KEY = "eligibility"
+"""The key of the eligibility table in the problem's derived-data cache."""
+
+
+# -- working time and due times ----------------------------------------------------------------
+def shift_end_with_overtime_s(tech: Technician) -> int:
+    """The latest second the technician may work or be back: the last shift's end plus the
+    overtime allowance (``max_overtime_s``; a negative allowance counts as none)."""
+    return tech.shifts[-1].end_s + max(0, tech.max_overtime_s)
+
+
+def working_days_later_s(clock: Clock, t_s: int, days: int) -> int:
+    """The same local clock time ``days`` working days (Monday-Friday) after second ``t_s``."""
+    local = clock.to_datetime(t_s)
+    day = local.date()
+    counted = 0
+    while counted < days:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            counted += 1
+    return clock.to_seconds(dt.datetime.combine(day, local.time()))
+
+
+def sla_due_s(clock: Clock, received_s: int, level: SlaLevel) -> int:
+    """The default SLA deadline of a job received at ``received_s``: ``working_days`` working
+    days later at the same clock time when the level sets them, else ``respond_minutes`` later."""
+    if level.working_days is not None:
+        return working_days_later_s(clock, received_s, level.working_days)
+    return received_s + int(round(level.respond_minutes * 60))
 
 
 def certificate_valid(problem: Problem, tech: Technician, skill: str) -> bool:
@@ -60,10 +94,12 @@ def can_assist(problem: Problem, tech: Technician, job: Job) -> bool:
 def eligibility(problem: Problem) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     """job id -> (technicians who may lead it, technicians who may be a crew member), in
     problem order. Computed once per Problem (technicians with the same skills, certificates
-    and trainee flag, and jobs with the same needs, share one evaluation)."""
-    cached = problem.memo.get("eligibility")
-    if cached is not None:
-        return cached
+    and trainee flag, and jobs with the same needs, share one evaluation). This is the only
+    eligibility cache: it lives in the problem's derived data, so a replaced problem recomputes it."""
+    return derived(problem, ELIGIBILITY_KEY, _eligibility_table)
+
+
+def _eligibility_table(problem: Problem) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     profiles: dict[tuple, list[Technician]] = {}
     for tech in problem.technicians:
         key = (tuple(sorted(tech.skills.items())), tuple(sorted(tech.certificates.items())), tech.trainee)
@@ -82,7 +118,6 @@ def eligibility(problem: Problem) -> dict[str, tuple[tuple[str, ...], tuple[str,
                 members += [t.id for t in techs] if member else []
             by_need[need] = (tuple(sorted(leads, key=order.get)), tuple(sorted(members, key=order.get)))
         out[job.id] = by_need[need]
-    problem.memo["eligibility"] = out
     return out
 
 
@@ -177,11 +212,11 @@ def can_serve_alone_in_time(problem: Problem, tech: Technician, job: Job) -> boo
 
     Ignores breaks and the other jobs: a necessary condition, used to explain unassigned jobs.
     """
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     go = matrix.travel_s(tech.start, job.location)
     back = matrix.travel_s(job.location, tech.end)
     latest = latest_start_in_horizon_s(problem, job)
-    last_end = tech.shift_end_s + tech.max_overtime_s
+    last_end = shift_end_with_overtime_s(tech)
     for shift in tech.shifts:
         start = max(shift.start_s + go, earliest_start_s(job))
         end_limit = shift.end_s if shift is not tech.shifts[-1] else last_end

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .frozen import frozen_map
 from .location import Location
 
 
@@ -20,7 +22,7 @@ class Job:
     id: str
     location: Location
     category: str
-    skills: dict[str, int]          # skill -> minimum level
+    skills: Mapping[str, int]       # skill -> minimum level; read-only
     duration_s: int
     received_s: int                 # no visit may start before this
     due_s: int                      # SLA deadline for the start of service (soft)
@@ -29,3 +31,9 @@ class Job:
     demand: int = 0
     pinned_to: tuple[str, ...] = ()  # dispatcher-locked technician(s); () = free
     dispatchable: bool = True       # False: never planned (e.g. awaiting prepayment)
+
+    def __post_init__(self) -> None:
+        # a dict given by the caller becomes a read-only mapping: the job is hashable
+        object.__setattr__(self, "skills", frozen_map(self.skills))
+        if not isinstance(self.pinned_to, tuple):
+            object.__setattr__(self, "pinned_to", tuple(self.pinned_to))

@@ -1,40 +1,38 @@
-"""The validated, immutable problem every solver, the verifier and the KPIs read."""
+"""The validated, immutable problem every solver, the verifier and the KPIs read.
+
+A :class:`Problem` is really frozen: its dict-shaped fields are read-only
+:class:`~dispatchopt.domain.frozen.FrozenMap` values, so it is hashable and cannot be changed
+in place. A changed problem is made with :meth:`Problem.replace`, which re-runs the
+cross-checks of :mod:`dispatchopt.domain.checks`.
+
+Derived data (the travel matrix, the eligibility table, the hash) is kept in one per-instance
+cache, read and written only through :func:`derived`; only :mod:`dispatchopt.rules` and
+:mod:`dispatchopt.travel` call it. The cache is not part of the problem's value (not compared,
+not hashed) and a replaced problem starts with an empty one.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
+from .checks import PREEMPTION_POLICIES as PREEMPTION_POLICIES, check_problem
+from .frozen import FrozenMap, frozen_map
 from .job import Job
 from .sla import SlaLevel
 from .technician import Technician
 from .time import Clock
+from .travel import TravelMatrix, TravelSpec as TravelSpec
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..travel.base import TravelMatrix
-
-PREEMPTION_POLICIES = ("finish_current", "interrupt")
+T = TypeVar("T")
 
 # Trades whose work needs a listed, valid certificate even when none is listed for the
 # technician (DOMAIN.md: "an expired certificate means the technician may not be sent").
 # A certificate that IS listed for any skill must be valid on the plan day for that skill.
 DEFAULT_CERTIFICATE_REQUIRED = frozenset({"electrical", "gas"})
-
-
-@dataclass(frozen=True)
-class TravelSpec:
-    """How travel times are made (``travel:`` in the scenario)."""
-
-    model: str = "haversine"          # haversine | euclidean | graph | matrix
-    speed_kmh: float = 25.0
-    circuity: float = 1.3
-    graph: str | None = None          # path of a GraphML file (graph model), resolved
-    matrix: str | None = None         # path of a from,to,minutes[,km] CSV (matrix model), resolved
-    speed_factor: float = 1.0         # extension: < 1 slows every trip (rain, snow)
-    closed_edges: tuple[tuple[str, str], ...] = ()  # extension: graph edges removed (road closures)
-    dimacs: bool = False              # extension: euclidean distances truncated to 0.1 (Solomon)
 
 
 @dataclass(frozen=True)
@@ -54,15 +52,30 @@ class Problem:
     clock: Clock
     end_s: int                                   # horizon end, seconds from clock origin
     travel: TravelSpec
-    sla: dict[str, SlaLevel]                     # every category used by a job is here
+    sla: Mapping[str, SlaLevel]                  # every category used by a job is here (read-only)
     objective: Objective
     technicians: tuple[Technician, ...]
     jobs: tuple[Job, ...]
     certificate_required: frozenset[str] = DEFAULT_CERTIFICATE_REQUIRED
-    preemption: dict[str, str] = field(default_factory=dict)  # category -> policy (default finish_current)
+    preemption: Mapping[str, str] = field(default_factory=FrozenMap)  # category -> policy (default finish_current)
     source: str | None = None                    # file it was loaded from, for messages
-    # Per-instance memo of derived data (eligibility...); not an input, fresh after replace().
-    memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # The derived-data cache (see the module doc): not an input, empty after replace().
+    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "sla", frozen_map(self.sla))
+        setattr_(self, "preemption", frozen_map(self.preemption))
+        if not isinstance(self.technicians, tuple):
+            setattr_(self, "technicians", tuple(self.technicians))
+        if not isinstance(self.jobs, tuple):
+            setattr_(self, "jobs", tuple(self.jobs))
+        if not isinstance(self.certificate_required, frozenset):
+            setattr_(self, "certificate_required", frozenset(self.certificate_required))
+
+    def __hash__(self) -> int:
+        return derived(self, "hash", lambda p: hash(tuple(getattr(p, f.name) for f in dataclasses.fields(p)
+                                                          if f.compare)))
 
     # -- lookups --------------------------------------------------------------------------
     @cached_property
@@ -92,13 +105,33 @@ class Problem:
         return self.preemption.get(category, "finish_current")
 
     # -- travel ---------------------------------------------------------------------------
+    # TRANSITIONAL (issue 7): callers move to dispatchopt.travel.matrix_of(problem); the lead
+    # runs /tmp/swap_travel_matrix.py at the end of the step, which rewrites every call site and
+    # deletes this property, the only place where the domain still reaches into travel/.
     @cached_property
-    def travel_matrix(self) -> "TravelMatrix":
-        """The one travel matrix of this problem, built on first use and kept."""
-        from ..travel import build_travel_matrix
+    def travel_matrix(self) -> TravelMatrix:
+        """The one travel matrix of this problem (``dispatchopt.travel.matrix_of``)."""
+        from ..travel import matrix_of
 
-        return build_travel_matrix(self)
+        return matrix_of(self)
 
     def replace(self, **changes) -> "Problem":
-        """A new Problem with fields changed (the travel matrix is rebuilt on first use)."""
-        return dataclasses.replace(self, **changes)
+        """A new Problem with fields changed, cross-checked (a :class:`ScenarioError` names the
+        field, id and value of the first broken invariant). Derived data is rebuilt on first use
+        (or given with ``dispatchopt.travel.attach_matrix``)."""
+        new = dataclasses.replace(self, **changes)
+        check_problem(new)
+        return new
+
+
+def derived(problem: Problem, key: str, build: Callable[[Problem], T], *, refresh: bool = False) -> T:
+    """The one derived-data cache of a Problem: the value stored under ``key``, made with
+    ``build(problem)`` on first use (or again with ``refresh``, e.g. to attach a ready value).
+
+    Keys in use: ``"travel_matrix"`` (dispatchopt.travel), ``"eligibility"`` (dispatchopt.rules),
+    ``"hash"`` (Problem.__hash__). Derived data must be a function of the problem's value.
+    """
+    store = problem._derived
+    if refresh or key not in store:
+        store[key] = build(problem)
+    return store[key]

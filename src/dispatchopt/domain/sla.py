@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from .frozen import FrozenMap
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,7 @@ class SlaLevel:
 
 # Figures from ../shared/DOMAIN.md ("Service levels (SLA) by job category"). Scenario `sla:`
 # entries override these per category and may add new categories.
-DEFAULT_SLA: dict[str, SlaLevel] = {
+DEFAULT_SLA: Mapping[str, SlaLevel] = FrozenMap({
     "emergency": SlaLevel(respond_minutes=30, weight=100),      # 急修: on site within 30 min
     "major_leak": SlaLevel(respond_minutes=30, weight=100),     # 大漏: on site within 30 min
     "road_repair": SlaLevel(respond_minutes=30, weight=50),     # road / mains: 30 min
@@ -34,4 +37,4 @@ DEFAULT_SLA: dict[str, SlaLevel] = {
     "meter_change": SlaLevel(respond_minutes=1440, weight=1),
     "installation": SlaLevel(respond_minutes=2880, weight=1),
     "survey": SlaLevel(respond_minutes=2880, weight=1, working_days=2),  # new connection: 2 working days
-}
+})

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .frozen import FrozenMap, frozen_map
 from .location import Location
 
 
@@ -29,17 +31,26 @@ class BreakRule:
 @dataclass(frozen=True)
 class Technician:
     id: str
-    skills: dict[str, int]                      # skill -> level (>= 1)
+    skills: Mapping[str, int]                   # skill -> level (>= 1); read-only
     shifts: tuple[Shift, ...]                   # sorted, non-overlapping, at least one
     start: Location
     end: Location
-    certificates: dict[str, dt.date] = field(default_factory=dict)  # skill -> last valid day
+    certificates: Mapping[str, dt.date] = field(default_factory=FrozenMap)  # skill -> last valid day
     breaks: tuple[BreakRule, ...] = ()
     max_jobs: int | None = None                 # None = no limit
     max_work_s: int | None = None               # service + travel seconds; None = no limit
     capacity: int = 0                           # 0 = no capacity limit
     trainee: bool = False
     max_overtime_s: int = 0                     # extension: the last shift may run this much over (soft)
+
+    def __post_init__(self) -> None:
+        # dicts given by callers become read-only mappings: the technician is hashable
+        object.__setattr__(self, "skills", frozen_map(self.skills))
+        object.__setattr__(self, "certificates", frozen_map(self.certificates))
+        if not isinstance(self.shifts, tuple):
+            object.__setattr__(self, "shifts", tuple(self.shifts))
+        if not isinstance(self.breaks, tuple):
+            object.__setattr__(self, "breaks", tuple(self.breaks))
 
     @property
     def shift_start_s(self) -> int:

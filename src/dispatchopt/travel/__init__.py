@@ -1,19 +1,64 @@
-"""Travel models: one matrix per problem, built once, int seconds."""
+"""Travel models: one matrix per problem, built once, int seconds.
+
+``matrix_of(problem)`` is the problem's matrix (built on first use and kept in the problem's
+derived-data cache); ``attach_matrix(problem, matrix)`` gives a problem a ready matrix (a live
+re-plan's extended one). The data classes (:class:`~dispatchopt.domain.TravelSpec`,
+:class:`~dispatchopt.domain.TravelMatrix`) live in the domain.
+"""
 
 from __future__ import annotations
 
+from ..domain import Problem, TravelSpec
+from ..domain.problem import derived
+from ..errors import TravelError
 from .base import TravelMatrix as TravelMatrix, problem_locations as problem_locations
 
+MATRIX_KEY = "travel_matrix"
+"""The key of the travel matrix in the problem's derived-data cache."""
 
-def build_travel_matrix(problem) -> TravelMatrix:
-    """Build the problem's travel matrix with the model named in ``problem.travel.model``."""
+
+def build_travel_matrix(problem: Problem) -> TravelMatrix:
+    """Build the problem's travel matrix with the model named in ``problem.travel.model``
+    (a new one each call: use :func:`matrix_of` for the problem's own)."""
     return matrix_for_locations(problem_locations(problem), problem.travel)
 
 
-def matrix_for_locations(locations, spec) -> TravelMatrix:
-    """The travel model named in ``spec.model`` over ``locations``, in this order."""
-    from ..errors import TravelError
+def matrix_of(problem: Problem) -> TravelMatrix:
+    """The one travel matrix of ``problem``: built on first use, then kept with the problem."""
+    # TRANSITIONAL (issue 7): live code stores a carried matrix in the slot of the old
+    # Problem.travel_matrix cached_property; honour it until every caller uses attach_matrix.
+    legacy = vars(problem).get("travel_matrix")  # transitional
+    if legacy is not None:  # transitional
+        return legacy  # transitional
+    return derived(problem, MATRIX_KEY, build_travel_matrix)
 
+
+def attach_matrix(problem: Problem, matrix: TravelMatrix) -> Problem:
+    """Give ``problem`` a ready travel matrix (e.g. a live re-plan's extended one) and return it.
+
+    ``matrix`` must hold a row for every location of the problem (it may hold more, and in any
+    order) and come from the problem's travel model; a missing location is a
+    :class:`TravelError` naming it. From then on :func:`matrix_of` returns ``matrix``.
+    """
+    index = matrix.index_map
+    for where, loc in _named_locations(problem):
+        if loc.key() not in index:
+            raise TravelError(f"attach_matrix: the matrix has no row for {where} ({loc})")
+    vars(problem).pop("travel_matrix", None)  # transitional: drop a stale legacy slot
+    derived(problem, MATRIX_KEY, lambda _p: matrix, refresh=True)
+    return problem
+
+
+def _named_locations(problem: Problem):
+    for tech in problem.technicians:
+        yield f"technician {tech.id!r} start", tech.start
+        yield f"technician {tech.id!r} end", tech.end
+    for job in problem.jobs:
+        yield f"job {job.id!r} location", job.location
+
+
+def matrix_for_locations(locations, spec: TravelSpec) -> TravelMatrix:
+    """The travel model named in ``spec.model`` over ``locations``, in this order."""
     model = spec.model
     if model == "euclidean":
         from .euclidean import euclidean_matrix
@@ -34,4 +79,5 @@ def matrix_for_locations(locations, spec) -> TravelMatrix:
     raise TravelError(f"travel.model: unknown model {model!r} (expected haversine, euclidean, graph or matrix)")
 
 
-__all__ = ["TravelMatrix", "build_travel_matrix", "matrix_for_locations", "problem_locations"]
+__all__ = ["MATRIX_KEY", "TravelMatrix", "attach_matrix", "build_travel_matrix", "matrix_for_locations",
+           "matrix_of", "problem_locations"]

@@ -1,40 +1,11 @@
-"""The travel matrix every solver and the verifier read: built once per problem."""
+"""Shared pieces of the travel builders: a problem's distinct locations and spec checks.
+
+:class:`TravelMatrix` (data) lives in :mod:`dispatchopt.domain.travel`; it is re-exported here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import numpy as np
-
-from ..domain import Location
-
-
-@dataclass(frozen=True)
-class TravelMatrix:
-    """Travel seconds (int) and metres between ``locations`` (deduplicated by ``Location.key``).
-
-    ``seconds[i, j]`` / ``metres[i, j]``: from location i to location j (may be asymmetric).
-    Look up a location's row with :meth:`index`.
-    """
-
-    locations: tuple[Location, ...]
-    seconds: np.ndarray      # int64, shape (n, n), zero diagonal
-    metres: np.ndarray       # float64, shape (n, n)
-    _index: dict[tuple, int] = field(default_factory=dict, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if not self._index:
-            for i, loc in enumerate(self.locations):
-                self._index.setdefault(loc.key(), i)
-
-    def index(self, location: Location) -> int:
-        return self._index[location.key()]
-
-    def travel_s(self, a: Location, b: Location) -> int:
-        return int(self.seconds[self.index(a), self.index(b)])
-
-    def distance_m(self, a: Location, b: Location) -> float:
-        return float(self.metres[self.index(a), self.index(b)])
+from ..domain import Location, TravelMatrix as TravelMatrix
 
 
 def problem_locations(problem) -> list[Location]:

@@ -51,11 +51,10 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from ..domain import Location
-from ..domain.problem import TravelSpec
+from ..domain import Location, TravelSpec
 from ..errors import TravelError
 from .base import TravelMatrix, positive_spec
-from .haversine import great_circle_km
+from .coords import great_circle_km
 
 log = logging.getLogger("dispatchopt")
 
@@ -73,15 +72,25 @@ def _positive_spec(spec: TravelSpec, field: str) -> float:
     return positive_spec(spec, field, "graph")
 
 
-def _read_graph(path: str | None) -> nx.Graph:
+def read_graph(path: str | None) -> nx.Graph:
+    """The road graph of a GraphML file, node ids as text (the one GraphML reader).
+
+    A missing path or file, or a file networkx cannot read, is a :class:`TravelError` naming it.
+    """
     if not path:
         raise TravelError("travel.graph: model graph needs a GraphML file (travel.graph), none given")
     if not Path(path).is_file():
         raise TravelError(f"travel.graph: GraphML file {path} not found")
     try:
-        return nx.read_graphml(path)
+        graph = nx.read_graphml(path)
     except Exception as exc:  # the XML parser, networkx and type casts raise many kinds
         raise TravelError(f"travel.graph: cannot read GraphML file {path}: {type(exc).__name__}: {exc}") from exc
+    nodes = [str(n) for n in graph.nodes]
+    if len(set(nodes)) != graph.number_of_nodes():  # pragma: no cover - read_graphml keeps string ids
+        raise TravelError(f"travel.graph {path}: node ids are not distinct as strings")
+    if nodes != list(graph.nodes):
+        graph = nx.relabel_nodes(graph, {n: str(n) for n in graph.nodes})
+    return graph
 
 
 def _number(value, *, what: str, path: str, allow_zero: bool = True) -> float:
@@ -255,12 +264,8 @@ def graph_matrix(locations: list[Location], spec: TravelSpec) -> TravelMatrix:
     speed_kmh = _positive_spec(spec, "speed_kmh")
     speed_factor = _positive_spec(spec, "speed_factor")
     path = spec.graph
-    graph = _read_graph(path)
-    nodes = [str(n) for n in graph.nodes]
-    if len(nodes) != graph.number_of_nodes():  # pragma: no cover - read_graphml keeps string ids
-        raise TravelError(f"travel.graph {path}: node ids are not distinct as strings")
-    if nodes != list(graph.nodes):
-        graph = nx.relabel_nodes(graph, {n: str(n) for n in graph.nodes})
+    graph = read_graph(path)
+    nodes = list(graph.nodes)
     index = {name: i for i, name in enumerate(nodes)}
     adjacency = _adjacency(graph, spec, path, index, speed_kmh, speed_factor)
     node_of = _location_nodes(graph, nodes, index, locations, path)

@@ -24,8 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..domain import Location
-from ..domain.problem import TravelSpec
+from ..domain import Location, TravelSpec
 from ..errors import TravelError
 from .base import TravelMatrix
 
