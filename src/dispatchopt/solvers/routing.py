@@ -350,14 +350,57 @@ def _tune_operators(params) -> None:
         setattr(ops, name, off)
 
 
+def _stop_when_stalled(routing, stall_s: float) -> dict:
+    """Stop the search once no better solution was found for ``stall_s`` seconds (a 1 x 1 day
+    must not spend its whole limit proving nothing improves). Returns the live counters."""
+    track = {"solutions": 0, "best": None, "last_s": time.perf_counter(), "improvements": 0}
+
+    def on_solution() -> None:
+        cost = routing.CostVar().Value()
+        track["solutions"] += 1
+        if track["best"] is None or cost < track["best"]:
+            track["best"] = cost
+            track["last_s"] = time.perf_counter()
+            track["improvements"] += 1
+
+    routing.AddAtSolutionCallback(on_solution)
+    routing.AddSearchMonitor(routing.solver().CustomLimit(
+        lambda: time.perf_counter() - track["last_s"] > stall_s))
+    return track
+
+
+def search_parameters(*, search_s: float, solution_limit: int | None = None, lns_time_limit_s: float = 1.0,
+                      disable_scheduling: bool = False):
+    """The routing search parameters: GLS from the warm start, insertion LNS operators off.
+
+    ``lns_time_limit_s``: OR-Tools' 0.1 s default rejects a large warm start in
+    ``SolveFromAssignmentWithParameters`` (issue 11); ``disable_scheduling`` switches off the
+    per-move LP/CP-SAT scheduling filters (soft SLA bounds + breaks make every move solve one)."""
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    _tune_operators(params)
+    params.time_limit.FromMilliseconds(int(search_s * 1000))
+    params.lns_time_limit.FromMilliseconds(int(lns_time_limit_s * 1000))
+    if disable_scheduling:
+        params.disable_scheduling_beware_this_may_degrade_performance = True
+    if solution_limit is not None:
+        params.solution_limit = solution_limit
+    return params
+
+
 def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0,
                   initial: Plan | None = None, solution_limit: int | None = None,
-                  churn_penalty_min: float = 0.0) -> Result:
+                  churn_penalty_min: float = 0.0, stall_s: float | None = None,
+                  lns_time_limit_s: float = 1.0, disable_scheduling: bool = False) -> Result:
     """Plan ``problem`` with OR-Tools routing, warm-started from ``initial`` or the greedy plan.
 
     ``time_limit_s`` bounds the whole call (model build + search + read-back).
     ``solution_limit`` stops the search after that many solutions: with it (and not the clock)
     the outcome is the same on every run. ``seed`` is recorded, and passed to the greedy start.
+    ``stall_s`` stops the search after that long without a better solution (default: 20 % of the
+    limit, at least 1 s; ignored with ``solution_limit``). See :func:`search_parameters` for
+    ``lns_time_limit_s`` and ``disable_scheduling``.
     Never raises for an outcome: a model that finds nothing returns the greedy plan, status FALLBACK.
     """
     t0 = time.perf_counter()
@@ -382,17 +425,15 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
                         crew_starts=crew_starts, crew_reasons=crew_reasons)
     routing = model.routing
 
-    params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
-    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    _tune_operators(params)
     build_s = time.perf_counter() - t0
     # Leave room for reading the solution back and the route timing.
     search_s = max(0.1, time_limit_s * 0.92 - build_s - 0.05 - 0.002 * len(problem.jobs))
-    params.time_limit.FromMilliseconds(int(search_s * 1000))
-    if solution_limit is not None:
-        params.solution_limit = solution_limit
+    params = search_parameters(search_s=search_s, solution_limit=solution_limit,
+                               lns_time_limit_s=lns_time_limit_s, disable_scheduling=disable_scheduling)
     routing.CloseModelWithParameters(params)
+    track = None
+    if solution_limit is None:
+        track = _stop_when_stalled(routing, stall_s if stall_s is not None else max(1.0, 0.2 * time_limit_s))
 
     t_search = time.perf_counter()
     # RoutesToAssignment only sets the routes (ReadAssignmentFromRoutes would run a CP search
@@ -402,6 +443,8 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
                                       start_assignment):
         start_assignment = None
     solution = None
+    if track is not None:
+        track["last_s"] = time.perf_counter()
     if start_assignment is not None:
         solution = routing.SolveFromAssignmentWithParameters(start_assignment, params)
     if solution is None:
@@ -409,6 +452,8 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
         left = time_limit_s * 0.92 - (time.perf_counter() - t0)
         if left > 0.2:
             params.time_limit.FromMilliseconds(int(left * 1000))
+            if track is not None:
+                track["last_s"] = time.perf_counter()
             solution = routing.SolveWithParameters(params)
     search_end = time.perf_counter()
     wall = search_end - t0
@@ -445,6 +490,8 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
                       objective=round(objective, 3), wall_s=wall)
     plan = Plan(scenario=plan.scenario, clock=plan.clock, solver=info, routes=plan.routes,
                 unassigned=plan.unassigned)
-    return Result(plan, status, Statistics(wall_s=wall, objective=objective,
-                                           extra={"build_s": build_s,
-                                                  "warm_start": start_assignment is not None}))
+    extra = {"build_s": build_s, "search_s": search_end - t_search, "warm_start": start_assignment is not None}
+    if track is not None:
+        extra.update(solutions=track["solutions"], improvements=track["improvements"],
+                     last_improvement_s=max(0.0, track["last_s"] - t_search))
+    return Result(plan, status, Statistics(wall_s=wall, objective=objective, extra=extra))
