@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from dispatchopt.domain import Location
 from dispatchopt.errors import ScenarioError
 from dispatchopt.scenario import dump_scenario, load_scenario, problem_from_dict, save_scenario
+from dispatchopt.scenario.dump import job_to_dict
 
 VALID = Path(__file__).resolve().parents[1] / "data" / "valid"
 
@@ -51,6 +52,23 @@ def test_dump_is_plain_data_in_the_contract_form():
     assert data["sla"]["survey"] == {"respond_minutes": 2880, "weight": 1, "working_days": 2}
 
 
+def test_job_to_dict_leaves_out_the_default_due_only_when_given_the_sla():
+    problem = load_scenario(VALID / "small.yaml")
+    j1 = problem.jobs[0]                                        # due is its SLA default
+    with_sla = job_to_dict(j1, problem.clock, sla=problem.sla)
+    assert with_sla == dump_scenario(problem)["jobs"][0] and "due" not in with_sla
+    alone = job_to_dict(j1, problem.clock)
+    assert alone["due"] == problem.clock.to_iso(j1.due_s) == "2026-11-23T08:25"
+    assert {k: v for k, v in alone.items() if k != "due"} == with_sla
+    # without the sla the job reads back with its due under other service levels too
+    data = dump_scenario(problem)
+    data["sla"]["emergency"] = {"respond_minutes": 5, "weight": 100}
+    data["jobs"] = [alone]
+    assert problem_from_dict(data).jobs[0] == j1
+    data["jobs"] = [with_sla]
+    assert problem_from_dict(data).jobs[0].due_s == j1.received_s + 5 * 60
+
+
 def test_save_rejects_an_unknown_suffix(tmp_path):
     problem = load_scenario(VALID / "small.yaml")
     with pytest.raises(ScenarioError, match=r"plan\.txt: unknown scenario format '\.txt'"):
@@ -75,8 +93,8 @@ def test_round_trip_keeps_odd_values():
     problem = problem_from_dict(data)
     _assert_same(problem_from_dict(dump_scenario(problem)), problem)
     text = yaml.safe_dump(dump_scenario(problem), sort_keys=False)
-    from dispatchopt.scenario.load import _YamlLoader
-    _assert_same(problem_from_dict(yaml.load(text, Loader=_YamlLoader)), problem)
+    from dispatchopt.scenario.files import YamlLoader
+    _assert_same(problem_from_dict(yaml.load(text, Loader=YamlLoader)), problem)
 
 
 # -- hypothesis: random valid scenarios survive dump -> load -------------------------------------

@@ -107,6 +107,33 @@ def test_defaults():
             tech.max_overtime_s) == ((), {}, None, None, 0, False, 0)
 
 
+def test_timezone_defaults_to_utc():
+    data = _scenario()
+    del data["timezone"]
+    problem = problem_from_dict(data)
+    assert problem.clock.timezone == "UTC"
+    assert problem.clock.origin == dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone.utc)
+    assert problem.technicians[0].shifts[0].start_s == 0                  # "08:00" is 08:00 UTC
+    # null means the default too; an explicit zone still shifts every local time
+    assert problem_from_dict(_scenario(timezone=None)) == problem
+    shanghai = problem_from_dict(_scenario())
+    assert shanghai.clock.origin == dt.datetime(2026, 11, 23, 0, 0, tzinfo=dt.timezone.utc)
+
+
+def test_timezone_defaults_to_utc_in_a_file_and_the_table_form(tmp_path):
+    (tmp_path / "day.yaml").write_text(
+        "name: t\nstart: 2026-11-23T08:00\ntechnicians: []\njobs: []\n", encoding="utf-8")
+    assert load_scenario(tmp_path / "day.yaml").clock.timezone == "UTC"
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    (tables / "scenario.yaml").write_text("name: t\nstart: 2026-11-23T08:00\njobs: []\n", encoding="utf-8")
+    (tables / "technicians.csv").write_text(
+        "id,shift_start,shift_end,start_lat,start_lon\nT1,09:00,17:00,36,120\n", encoding="utf-8")
+    problem = load_scenario(tables)
+    assert problem.clock.timezone == "UTC"
+    assert problem.clock.to_iso(problem.technicians[0].shifts[0].start_s) == "2026-11-23T09:00"
+
+
 def test_null_means_default():
     problem = problem_from_dict(_scenario(end=None, travel=None, sla=None,
                                           jobs=[_job(category=None, due=None, crew_size=None)]))

@@ -13,17 +13,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..domain import Clock, Job, Location, Problem, Technician
+from ..domain import Clock, Job, Location, Problem, SlaLevel, Technician
 from ..domain.time import MINUTE
 from ..errors import ScenarioError
-from .load import _working_days_later
+from .fields import sla_due_s
 
-__all__ = ["dump_scenario", "save_scenario"]
+__all__ = ["dump_scenario", "job_to_dict", "save_scenario"]
 
 
 def _num(value: float) -> int | float:
@@ -84,21 +85,18 @@ def _technician(problem: Problem, tech: Technician) -> dict[str, Any]:
     return out
 
 
-def _default_due_s(problem: Problem, job: Job) -> int | None:
-    level = problem.sla.get(job.category)
-    if level is None:
-        return None
-    if level.working_days is not None:
-        return _working_days_later(problem.clock, job.received_s, level.working_days)
-    return job.received_s + int(round(level.respond_minutes * MINUTE))
+def job_to_dict(job: Job, clock: Clock, *, sla: Mapping[str, SlaLevel] | None = None) -> dict[str, Any]:
+    """The scenario (contract v1) mapping of one job, its times local ISO date-times on ``clock``.
 
-
-def _job(problem: Problem, job: Job) -> dict[str, Any]:
-    clock = problem.clock
+    ``due`` is left out when it is the default that ``sla`` (the problem's service levels) gives
+    the job's category; without ``sla`` it is always written, so the mapping reads back to the
+    same job under any service levels.
+    """
+    level = None if sla is None else sla.get(job.category)
     out: dict[str, Any] = {"id": job.id, "location": _location(job.location), "category": job.category,
                            "skills": dict(job.skills), "duration_minutes": _minutes(job.duration_s),
                            "received_at": _iso(clock, job.received_s)}
-    if job.due_s != _default_due_s(problem, job):
+    if level is None or job.due_s != sla_due_s(clock, job.received_s, level):
         out["due"] = _iso(clock, job.due_s)
     if job.window is not None:
         out["window"] = {"start": _iso(clock, job.window.start_s), "end": _iso(clock, job.window.end_s)}
@@ -111,6 +109,11 @@ def _job(problem: Problem, job: Job) -> dict[str, Any]:
     if not job.dispatchable:
         out["dispatchable"] = False
     return out
+
+
+def _job(problem: Problem, job: Job) -> dict[str, Any]:
+    # transitional: live/events.py still imports this name; goes once it calls job_to_dict
+    return job_to_dict(job, problem.clock, sla=problem.sla)
 
 
 def dump_scenario(problem: Problem) -> dict[str, Any]:
@@ -151,7 +154,7 @@ def dump_scenario(problem: Problem) -> dict[str, Any]:
     if problem.preemption:
         data["preemption"] = dict(problem.preemption)
     data["technicians"] = [_technician(problem, tech) for tech in problem.technicians]
-    data["jobs"] = [_job(problem, job) for job in problem.jobs]
+    data["jobs"] = [job_to_dict(job, clock, sla=problem.sla) for job in problem.jobs]
     return data
 
 

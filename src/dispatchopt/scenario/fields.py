@@ -1,0 +1,250 @@
+"""The shared field validators of the scenario loader: where an error is, and what a value must be.
+
+Every reader here takes the value and an :class:`At` (the place in the input) and either returns
+the checked value or raises the :class:`~dispatchopt.errors.ScenarioError` that
+:meth:`At.error` builds: ``<file>: <field path>: <what was expected / found>``. The YAML/JSON
+forms (:mod:`.load`) and the CSV table form (:mod:`.tables`) share them, so a mistake reads the
+same in every form.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import math
+import numbers
+import re
+from collections.abc import Mapping
+
+from ..domain import Clock, SlaLevel
+from ..domain.time import MINUTE
+from ..errors import ScenarioError
+
+__all__ = ["At", "as_written", "check_bool", "check_id", "check_list", "check_mapping", "check_name",
+           "check_number", "close_match", "minutes_to_s", "optional_number", "parse_date",
+           "parse_datetime", "parse_instant", "show", "sla_due_s"]
+
+_CLOCK_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+# -- where an error is ------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class At:
+    """A place in the input, for messages: the file, the field path and the item id.
+
+    ``item`` marks a list item (``jobs[3] (id 'J017')``) or a CSV row (``row 4``): its fields join
+    with ``.``. Below a ``flat`` item (a CSV row) nested fields join with ``_`` like the columns
+    (``window_start``).
+    """
+
+    source: str
+    path: str = ""
+    item_id: str | None = None
+    item: bool = False
+    flat: bool = False
+
+    def child(self, name: str | int) -> "At":
+        """A field (``name``) or a list position (an ``int``) below this place."""
+        if isinstance(name, int):
+            path = f"{self.path}[{name}]"
+        elif not self.path:
+            path = name
+        else:
+            path = f"{self.path}{'_' if self.flat and not self.item else '.'}{name}"
+        return dataclasses.replace(self, path=path, item=False)
+
+    def list_item(self, index: int) -> "At":
+        """Item ``index`` of the list here, marked as an item (``jobs[3]``)."""
+        return dataclasses.replace(self.child(index), item=True)
+
+    def key(self, name: object) -> "At":
+        """A user-chosen mapping key (a skill, a category): ``skills['plumbing']``."""
+        return dataclasses.replace(self, path=f"{self.path}[{name!r}]", item=False)
+
+    def with_id(self, item_id: str) -> "At":
+        """This item, named by its id from now on: ``jobs[3] (id 'J017')``."""
+        return dataclasses.replace(self, path=f"{self.path} (id {item_id!r})", item_id=item_id)
+
+    def error(self, message: str, value: object = None) -> ScenarioError:
+        """The error for ``message`` at this place (to be raised by the caller)."""
+        where = f"{self.source}: {self.path}: " if self.path else f"{self.source}: "
+        return ScenarioError(where + message, source=self.source, field=self.path or None,
+                             item_id=self.item_id, value=value)
+
+
+def show(value: object) -> str:
+    """A value for a "found ..." message."""
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return "a mapping " + repr(dict(value))
+    if isinstance(value, (list, tuple)):
+        return "a list " + repr(list(value))
+    return repr(value)
+
+
+def as_written(value: object) -> str:
+    """A time value as written, for comparisons ("start 11:00 is after end 09:00")."""
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return str(value)
+
+
+def close_match(word: str, allowed) -> str | None:
+    """The allowed word closest to a misspelt ``word`` ("did you mean ...?"), if one is close."""
+    close = difflib.get_close_matches(word, list(allowed), n=1)
+    return close[0] if close else None
+
+
+# -- generic readers --------------------------------------------------------------------------------
+def check_mapping(raw: object, at: At, allowed: tuple[str, ...], required: tuple[str, ...] = (),
+                  what: str = "") -> Mapping:
+    """``raw`` as a mapping whose keys are all in ``allowed`` and hold every ``required`` key."""
+    if not isinstance(raw, Mapping):
+        kind = what or f"a mapping with keys {', '.join(allowed)}"
+        raise at.error(f"expected {kind}, found {show(raw)}", raw)
+    for key in raw:
+        if not isinstance(key, str) or key not in allowed:
+            close = close_match(key, allowed) if isinstance(key, str) else None
+            hint = f"did you mean {close!r}?" if close else f"expected one of: {', '.join(allowed)}"
+            raise at.error(f"unknown key {key!r} ({hint})", key)
+    for key in required:
+        if raw.get(key) is None:
+            raise at.error(f"missing required key {key!r}")
+    return raw
+
+
+def check_number(value: object, at: At, *, minimum: float | None = None, above: float | None = None,
+                 maximum: float | None = None, integer: bool = False) -> int | float:
+    """A finite number (an integer when ``integer``; an integral float is accepted) in range."""
+    kind = "an integer" if integer else "a number"
+    if minimum is not None and maximum is not None:
+        kind += f" from {minimum:g} to {maximum:g}"
+    elif minimum is not None:
+        kind += f" >= {minimum:g}"
+    elif maximum is not None:
+        kind += f" <= {maximum:g}"
+    if above is not None:
+        kind += f" > {above:g}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise at.error(f"expected {kind}, found {show(value)}", value)
+    if isinstance(value, numbers.Integral):
+        number: int | float = int(value)
+    else:
+        number = float(value)
+        if not math.isfinite(number):
+            raise at.error(f"expected {kind}, found {show(value)}", value)
+        if integer:
+            if not number.is_integer():
+                raise at.error(f"expected {kind}, found {show(value)}", value)
+            number = int(number)
+    if ((minimum is not None and number < minimum) or (above is not None and number <= above)
+            or (maximum is not None and number > maximum)):
+        raise at.error(f"expected {kind}, found {show(value)}", value)
+    return number
+
+
+def optional_number(raw: Mapping, key: str, at: At, default, **limits):
+    """``raw[key]`` checked by :func:`check_number`, or ``default`` when absent or null."""
+    value = raw.get(key)
+    return default if value is None else check_number(value, at.child(key), **limits)
+
+
+def check_bool(value: object, at: At) -> bool:
+    """``true`` or ``false`` (no 0/1, no "yes")."""
+    if not isinstance(value, bool):
+        raise at.error(f"expected true or false, found {show(value)}", value)
+    return value
+
+
+def check_id(value: object, at: At, what: str = "an id") -> str:
+    """An id (a string; an integer is taken as its decimal string)."""
+    if isinstance(value, bool) or not isinstance(value, (str, numbers.Integral)):
+        raise at.error(f"expected {what} (a string), found {show(value)}", value)
+    text = str(value)
+    if not text.strip():
+        raise at.error(f"expected {what}, found an empty string", value)
+    return text
+
+
+def check_name(value: object, at: At, what: str) -> str:
+    """A name that must be a non-empty string (a skill, a category)."""
+    if not isinstance(value, str) or not value.strip():
+        raise at.error(f"{what} must be a non-empty string, found {show(value)}", value)
+    return value
+
+
+def check_list(value: object, at: At, what: str) -> list:
+    """A list (or tuple) of ``what``, as a new list."""
+    if not isinstance(value, (list, tuple)):
+        raise at.error(f"expected a list of {what}, found {show(value)}", value)
+    return list(value)
+
+
+def minutes_to_s(minutes: float) -> int:
+    """Minutes as whole seconds (rounded to the nearest)."""
+    return int(round(minutes * MINUTE))
+
+
+# -- time -------------------------------------------------------------------------------------------
+def parse_datetime(value: object, at: At, *, clock_time_ok: bool = False) -> dt.datetime:
+    """An ISO date-time (naive = local to the scenario's zone), or a date (its midnight)."""
+    expected = "ISO 8601 like 2026-11-23T08:00" + (" or a clock time HH:MM" if clock_time_ok else "")
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(0, 0))
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise at.error(f"bad date-time {value!r} ({exc}; expected {expected})", value) from None
+    raise at.error(f"expected a date-time, {expected}, found {show(value)}", value)
+
+
+def parse_instant(value: object, at: At, clock: Clock, *, not_before_s: int | None = None) -> int:
+    """Seconds on the clock of an ISO date-time or of a clock time "HH:MM" on the plan day.
+
+    A clock time earlier than ``not_before_s`` is taken on the following day.
+    """
+    if isinstance(value, str):
+        match = _CLOCK_TIME.match(value.strip())
+        if match:
+            hours, minutes = int(match.group(1)), int(match.group(2))
+            if not (hours < 24 and minutes < 60) and (hours, minutes) != (24, 0):
+                raise at.error(f"bad clock time {value!r} (expected HH:MM from 00:00 to 24:00)", value)
+            return clock.clock_time_to_seconds(f"{hours:02d}:{minutes:02d}", not_before_s=not_before_s)
+    return clock.to_seconds(parse_datetime(value, at, clock_time_ok=True))
+
+
+def sla_due_s(clock: Clock, received_s: int, level: SlaLevel) -> int:
+    """The default due time of a job received at ``received_s``: ``respond_minutes`` later, or the
+    same local clock time ``working_days`` working days (Monday-Friday) later.
+
+    Interim home until ``rules.sla_due_s`` lands (then this copy goes).
+    """
+    if level.working_days is None:
+        return received_s + minutes_to_s(level.respond_minutes)
+    local = clock.to_datetime(received_s)
+    day = local.date()
+    counted = 0
+    while counted < level.working_days:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            counted += 1
+    return clock.to_seconds(dt.datetime.combine(day, local.time()))
+
+
+def parse_date(value: object, at: At) -> dt.date:
+    """A calendar date (YYYY-MM-DD; a date-time gives its date)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise at.error(f"bad date {value!r} (expected YYYY-MM-DD like 2027-03-31)", value) from None
+    raise at.error(f"expected a date like 2027-03-31, found {show(value)}", value)
