@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import subprocess
 import sys
@@ -12,21 +11,6 @@ import pytest
 
 from dispatchopt.cli import main
 
-
-def _has(module: str, *names: str) -> bool:
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        return False
-    return all(hasattr(mod, name) for name in names)
-
-
-needs_loader = pytest.mark.skipif(not _has("dispatchopt.scenario", "load_scenario"),
-                                  reason="dispatchopt.scenario.load_scenario has not landed yet")
-needs_pipeline = pytest.mark.skipif(
-    not (_has("dispatchopt.scenario", "load_scenario") and _has("dispatchopt.solvers", "solve")
-         and _has("dispatchopt.audit.verify", "verify") and _has("dispatchopt.audit.kpi", "compute_kpis", "kpi_table")),
-    reason="loader, solvers.solve, verify or kpi has not landed yet")
 
 TINY = """\
 name: tiny
@@ -93,16 +77,75 @@ def test_missing_scenario_exits_2_with_one_line(tmp_path, capsys, command):
     assert "Traceback" not in captured.err
 
 
-def test_live_commands_are_registered(tmp_path, capsys):
-    if _has("dispatchopt.cli.live", "cli_insert"):
-        pytest.skip("dispatchopt.cli.live.cli_insert exists; covered by the live tests")
-    argv = ["insert", "s.yaml", "p.json", "--job", "j.json", "--now", "2026-11-23T10:00",
-            "--out", str(tmp_path / "new.json")]
-    assert main(argv) == 2
-    assert "not available in this build" in capsys.readouterr().err
+NEW_JOBS = [{"id": "J3", "location": {"x": 5, "y": 5}, "category": "urgent", "skills": {"plumbing": 1},
+             "duration_minutes": 20},
+            {"id": "J4", "location": {"x": 5, "y": 5}, "category": "standard", "skills": {"gas": 1},
+             "duration_minutes": 20}]
 
 
-@needs_loader
+def test_insert_places_a_job_reports_an_unplaceable_one_and_writes_a_verified_plan(tiny, tmp_path, capsys):
+    from dispatchopt.audit.verify import verify
+    from dispatchopt.plan import Plan
+    from dispatchopt.scenario import load_scenario
+
+    plan = tmp_path / "plan.json"
+    assert main(["solve", str(tiny), "--backend", "greedy", "--out", str(plan)]) == 0
+    job = tmp_path / "jobs.json"
+    job.write_text(json.dumps(NEW_JOBS), encoding="utf-8")
+    out = tmp_path / "new.json"
+    capsys.readouterr()
+    code = main(["insert", str(tiny), str(plan), "--job", str(job), "--now", "2026-11-23T09:00",
+                 "--out", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert "now 2026-11-23T09:00; 2 job(s) inserted" in text
+    assert "J3 (urgent): T01 arrives" in text
+    assert "J4 (standard): NOT PLACED: no technician has the gas skill" in text
+    problem = load_scenario(out.with_name("new.scenario.yaml"))
+    new_plan = Plan.load(problem, out)
+    assert verify(problem, new_plan) == []
+    assert new_plan.assigned_job_ids() == {"J1", "J2", "J3"}
+    assert [u.job for u in new_plan.unassigned] == ["J4"]
+
+
+def test_insert_into_a_plan_that_does_not_verify_exits_1_and_writes_nothing(tiny, tmp_path, capsys):
+    plan = tmp_path / "plan.json"
+    assert main(["solve", str(tiny), "--backend", "greedy", "--out", str(plan)]) == 0
+    data = json.loads(plan.read_text(encoding="utf-8"))
+    visit = next(v for route in data["routes"] for v in route["visits"])
+    visit.update(arrival="2026-11-23T05:00", start="2026-11-23T05:00", end="2026-11-23T05:30")
+    plan.write_text(json.dumps(data), encoding="utf-8")
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps(NEW_JOBS[0]), encoding="utf-8")
+    out = tmp_path / "new.json"
+    capsys.readouterr()
+    assert main(["insert", str(tiny), str(plan), "--job", str(job), "--now", "2026-11-23T09:00",
+                 "--out", str(out)]) == 1
+    assert "nothing inserted" in capsys.readouterr().out
+    assert not out.exists()
+
+
+def test_a_parameter_error_exits_2_with_one_line_and_a_solver_error_keeps_its_traceback(
+        tiny, monkeypatch, capsys):
+    from dispatchopt.cli import solve as solve_command
+    from dispatchopt.errors import ParameterError, SolverError
+
+    def refuse(problem, **options):
+        raise ParameterError(f"time_limit_s: the greedy backend cannot honour {options['time_limit_s']!r}")
+
+    monkeypatch.setattr(solve_command, "solve", refuse)
+    assert main(["solve", str(tiny), "--backend", "greedy", "--time-limit-s", "7"]) == 2
+    lines = _error_lines(capsys.readouterr().err)
+    assert lines == ["dispatchopt: error: time_limit_s: the greedy backend cannot honour 7.0"]
+
+    def crash(problem, **options):
+        raise SolverError("backend crashed")
+
+    monkeypatch.setattr(solve_command, "solve", crash)
+    with pytest.raises(SolverError, match="backend crashed"):
+        main(["solve", str(tiny), "--backend", "greedy"])
+
+
 def test_unknown_scenario_key_exits_2_and_names_it(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text(TINY + "colour: blue\n", encoding="utf-8")
@@ -115,7 +158,6 @@ def test_unknown_scenario_key_exits_2_and_names_it(tmp_path, capsys):
     assert "Traceback" not in captured.err
 
 
-@needs_pipeline
 def test_solve_greedy_writes_a_plan_that_loads(tiny, tmp_path, capsys):
     from dispatchopt.plan import Plan
     from dispatchopt.scenario import load_scenario
@@ -134,7 +176,6 @@ def test_solve_greedy_writes_a_plan_that_loads(tiny, tmp_path, capsys):
         assert (csv_dir / name).is_file()
 
 
-@needs_pipeline
 def test_verify_and_kpi_of_a_solved_plan(tiny, tmp_path, capsys):
     out = tmp_path / "plan.json"
     assert main(["solve", str(tiny), "--backend", "greedy", "--out", str(out)]) == 0
@@ -145,7 +186,6 @@ def test_verify_and_kpi_of_a_solved_plan(tiny, tmp_path, capsys):
     assert "on_time" in capsys.readouterr().out
 
 
-@needs_pipeline
 def test_verify_of_a_tampered_plan_exits_1(tiny, tmp_path, capsys):
     out = tmp_path / "plan.json"
     assert main(["solve", str(tiny), "--backend", "greedy", "--out", str(out)]) == 0
@@ -161,7 +201,6 @@ def test_verify_of_a_tampered_plan_exits_1(tiny, tmp_path, capsys):
     assert "violation" in capsys.readouterr().out
 
 
-@needs_loader
 def test_malformed_plan_exits_2(tiny, tmp_path, capsys):
     plan = tmp_path / "plan.json"
     plan.write_text("{not json", encoding="utf-8")
@@ -177,8 +216,6 @@ def test_python_m_dispatchopt():
     assert proc.stdout.startswith("dispatchopt ")
 
 
-@pytest.mark.skipif(not _has("dispatchopt.synth.generate", "generate_scenario"),
-                    reason="dispatchopt.synth.generate has not landed yet")
 def test_generate_writes_a_scenario_that_loads(tmp_path, capsys):
     from dispatchopt.scenario import load_scenario
 
@@ -190,8 +227,6 @@ def test_generate_writes_a_scenario_that_loads(tmp_path, capsys):
     assert ".txt" in capsys.readouterr().err
 
 
-@needs_pipeline
-@pytest.mark.skipif(not _has("dispatchopt.experiments.batch", "run_batch"), reason="dispatchopt.experiments.batch has not landed yet")
 def test_batch_runs_every_seed_and_writes_results(tiny, tmp_path, capsys):
     out = tmp_path / "results"
     code = main(["batch", str(tiny), "--seeds", "0,1", "--backend", "greedy", "--workers", "1",
@@ -206,9 +241,6 @@ def test_batch_runs_every_seed_and_writes_results(tiny, tmp_path, capsys):
     assert (table["n_violations"] == 0).all()
 
 
-@needs_pipeline
-@pytest.mark.skipif(not _has("dispatchopt.experiments.whatif", "parse_vary", "run_whatif"),
-                    reason="dispatchopt.experiments.whatif has not landed yet")
 def test_whatif_compares_variants_with_the_base(tiny, tmp_path, capsys):
     out = tmp_path / "whatif"
     code = main(["whatif", str(tiny), "--vary", "speed_factor=1.0,0.5", "--backend", "greedy",
@@ -221,7 +253,6 @@ def test_whatif_compares_variants_with_the_base(tiny, tmp_path, capsys):
     assert "colour" in capsys.readouterr().err
 
 
-@needs_pipeline
 def test_solve_with_nothing_plannable_exits_1_with_reasons(tmp_path, capsys):
     nothing = tmp_path / "nothing.yaml"
     nothing.write_text(TINY.replace("skills: {plumbing: 1}\n    duration", "skills: {gas: 1}\n    duration")

@@ -12,14 +12,16 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..audit.verify import Violation
 from ..domain import Problem
 from ..plan import Plan
 from ..scenario import load_scenario
+from ..solvers import BACKENDS
 
 EXIT_OK = 0
 EXIT_FAILED = 1      # violations, nothing plannable, or failed batch / what-if runs
 EXIT_BAD_INPUT = 2   # bad scenario / plan / event file, missing path, bad usage
+
+BACKEND_HELP = f"solver backend: {', '.join(BACKENDS)} (default ortools)"
 
 
 # -- printing (only cli/ prints) ----------------------------------------------------------------
@@ -33,7 +35,7 @@ def err(text: str) -> None:
     print(text, file=sys.stderr)
 
 
-def print_violations(violations: Sequence[Violation]) -> None:
+def print_violations(violations: Sequence[Any]) -> None:
     """The count of hard-rule violations, then one ``[rule] message`` line each."""
     out(f"{len(violations)} violation(s) of the hard rules:")
     for v in violations:
@@ -99,6 +101,12 @@ def add_time_limit(parser: argparse.ArgumentParser, what: str = "solver wall-clo
                         help=f"{what} in seconds (default 30)")
 
 
-def exit_code(code: Any) -> int:
-    """A command's return value as an exit code (``None`` is success)."""
-    return EXIT_OK if code is None else int(code)
+def add_backend(parser: argparse.ArgumentParser, *, repeatable: bool = False) -> None:
+    """``--backend B``, one of :data:`~dispatchopt.solvers.BACKENDS` (default ortools); with
+    ``repeatable`` the flag may be given several times (a list, ``None`` when not given)."""
+    if repeatable:
+        parser.add_argument("--backend", choices=BACKENDS, action="append", metavar="B",
+                            help=BACKEND_HELP + "; repeat for several")
+    else:
+        parser.add_argument("--backend", choices=BACKENDS, default="ortools", metavar="B",
+                            help=BACKEND_HELP)

@@ -1,97 +1,116 @@
-"""``dispatchopt insert`` and ``dispatchopt replay`` (dispatched to from :mod:`dispatchopt.cli`).
+"""``dispatchopt insert`` and ``dispatchopt replay``: live re-planning from the command line.
 
-Only these two functions print (the CLI's job); they return the exit code: 0 ok, 1 a plan
-breaks a hard rule (never written), 2 bad input (raised as a DispatchOptError, mapped by the CLI).
+Both commands return the exit code: 0 ok, 1 a plan breaks a hard rule (never written), 2 bad
+input (raised as a DispatchOptError or FileNotFoundError, mapped by :mod:`.main`).
 
-Optional arguments read when the CLI provides them (``getattr`` with these defaults):
-``reopt_time_limit_s`` (insert: 0 = immediate answer only; replay: 2 s after each event, 0 = off),
-``churn_penalty_min`` (30), ``backend`` (replay's morning plan: ortools), ``time_limit_s``
-(replay's morning plan: jobs / 40 seconds, between 2 and 10), ``seed`` (0).
+Optional arguments read when the caller provides them (``getattr`` with these defaults, so a
+hand-made ``argparse.Namespace`` works): ``reopt_time_limit_s`` (insert: 0 = immediate answer
+only; replay: 2 s after each event, 0 = off), ``churn_penalty_min`` (30), ``backend`` (replay's
+morning plan: ortools), ``time_limit_s`` (replay's morning plan: jobs / 40 seconds, between 2
+and 10), ``seed`` (0).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from ..audit.kpi import compute_kpis, kpi_table
+from ..audit.verify import verify
+from ..domain import Problem
 from ..errors import EventError
+from ..live.events import NewJob, apply, describe_event, event_to_json, parse_event, parse_job, read_events
+from ..live.notify import describe
+from ..live.replan import replan
+from ..live.state import DispatchState
+from ..objective import plan_cost
+from ..scenario import save_scenario
+from ..solvers import solve
+from .common import EXIT_FAILED, EXIT_OK, existing, load_plan, load_problem, out, print_violations
 
 INSERT_REOPT_S = 0.0
 REPLAY_REOPT_S = 2.0
+CHURN_PENALTY_MIN = 30.0
 
 
-def _out(text: str = "") -> None:
-    print(text, file=sys.stdout)
+def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Register ``insert`` and ``replay`` on ``sub`` (``common`` holds ``-v``)."""
+    p = sub.add_parser("insert", parents=[common], help="insert a new job into a running plan",
+                       description="Insert the job of --job into PLAN at time --now.")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("plan", metavar="PLAN", help="current plan JSON file")
+    p.add_argument("--job", required=True, metavar="JOB.json", help="the new job (scenario job keys)")
+    p.add_argument("--now", required=True, metavar="ISO", help="current time, e.g. 2026-11-23T10:15")
+    p.add_argument("--out", required=True, metavar="NEW.json", help="write the new plan here")
+    add_reopt_flags(p, default_s=0.0)
+    p.set_defaults(func=cli_insert)
+
+    p = sub.add_parser("replay", parents=[common], help="replay a day's events, re-planning after each",
+                       description="Replay EVENTS.jsonl against SCENARIO; write plans and a log.")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("events", metavar="EVENTS.jsonl", help="one event per line")
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    add_reopt_flags(p, default_s=None)
+    p.add_argument("--backend", default="ortools", help="backend of the morning plan (default ortools)")
+    p.add_argument("--time-limit-s", type=float, default=None, metavar="N",
+                   help="time limit of the morning plan (default: by size, 2-10 s)")
+    p.set_defaults(func=cli_replay)
 
 
-def _load(scenario: str):
-    from ..scenario import load_scenario
+def add_reopt_flags(p: argparse.ArgumentParser, *, default_s: float | None) -> None:
+    """Flags of the OR-Tools re-optimisation that follows the immediate live answer."""
+    p.add_argument("--reopt-time-limit-s", dest="reopt_time_limit_s", type=float, default=default_s,
+                   metavar="N", help="re-optimise with OR-Tools for N s after the immediate answer "
+                   "(0 = immediate answer only; insert default 0, replay default 2)")
+    p.add_argument("--churn-penalty-min", type=float, default=30.0, metavar="MIN",
+                   help="cost, in travel minutes, of moving a job to another technician (default 30)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed (default 0)")
 
-    path = Path(scenario)
-    if not path.exists():
-        raise FileNotFoundError(2, "scenario not found", str(path))
-    return load_scenario(path)
 
-
-def _write(update_state, out: Path) -> Path:
+def _write(update_state: DispatchState, target: Path) -> Path:
     """Write the plan (with KPIs) and, beside it, the scenario as it now stands (new jobs,
     actual durations, follow-ups): the plan verifies against that file."""
-    from ..audit.kpi import compute_kpis
-    from ..scenario import save_scenario
-
     problem, plan = update_state.problem, update_state.plan
-    out.parent.mkdir(parents=True, exist_ok=True)
-    plan.with_kpis(compute_kpis(problem, plan)).save(out)
-    scenario = out.with_name(out.stem + ".scenario.yaml")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    plan.with_kpis(compute_kpis(problem, plan)).save(target)
+    scenario = target.with_name(target.stem + ".scenario.yaml")
     save_scenario(problem, scenario)
     return scenario
 
 
-def _violations(problem, plan) -> list:
-    from ..audit.verify import verify
+# -- insert -------------------------------------------------------------------------------------
+def _read_jobs(path: str) -> tuple[Path, list]:
+    """The job object(s) of ``--job`` (one object or a list), unparsed."""
+    job_path = existing(path, "job file")
+    try:
+        raw = json.loads(job_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise EventError(f"{job_path}: not valid JSON: {exc}") from None
+    return job_path, raw if isinstance(raw, list) else [raw]
 
-    return verify(problem, plan)
 
-
-def _print_violations(violations: list) -> None:
-    _out(f"{len(violations)} violation(s) of the hard rules:")
-    for v in violations:
-        _out(f"  {v}")
+def _now_s(problem: Problem, text: str) -> int:
+    try:
+        return problem.clock.to_seconds(str(text))
+    except ValueError as exc:
+        raise EventError(f"--now: bad time {text!r} ({exc})") from None
 
 
 def cli_insert(args: Any) -> int:
     """Insert the job(s) of ``--job`` into PLAN at ``--now``; print who goes, when, who is
     bumped and whom to call; write the new plan (and its scenario) to ``--out``."""
-    from ..plan import Plan
-    from ..live.events import NewJob, apply, parse_job
-    from ..live.replan import replan
-    from ..live.state import DispatchState
-
-    problem = _load(args.scenario)
-    plan_path = Path(args.plan)
-    if not plan_path.exists():
-        raise FileNotFoundError(2, "plan file not found", str(plan_path))
-    plan = Plan.load(problem, plan_path)
-    try:
-        now = problem.clock.to_seconds(str(args.now))
-    except ValueError as exc:
-        raise EventError(f"--now: bad time {args.now!r} ({exc})") from None
-    job_path = Path(args.job)
-    if not job_path.exists():
-        raise FileNotFoundError(2, "job file not found", str(job_path))
-    try:
-        raw = json.loads(job_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise EventError(f"{job_path}: not valid JSON: {exc}") from None
-    raws = raw if isinstance(raw, list) else [raw]
-    violations = _violations(problem, plan)
+    problem = load_problem(args.scenario)
+    plan = load_plan(problem, args.plan)
+    now = _now_s(problem, args.now)
+    job_path, raws = _read_jobs(args.job)
+    violations = verify(problem, plan)
     if violations:
-        _print_violations(violations)
-        _out(f"dispatchopt: the plan {plan_path} does not verify against {args.scenario}; nothing inserted")
-        return 1
+        print_violations(violations)
+        out(f"dispatchopt: the plan {Path(args.plan)} does not verify against {args.scenario}; nothing inserted")
+        return EXIT_FAILED
     state = DispatchState.start(problem, plan, now)
     updates = []
     for i, item in enumerate(raws):
@@ -100,121 +119,126 @@ def cli_insert(args: Any) -> int:
         update = apply(state, NewJob(at_s=now, job=job))
         updates.append(update)
         state = update.state
-    clock = problem.clock
-    _out(f"now {clock.to_iso(now)}; {len(updates)} job(s) inserted")
+    out(f"now {problem.clock.to_iso(now)}; {len(updates)} job(s) inserted")
     for update in updates:
         event = update.event
         if not update.dispatches:
             reason = update.state.unassigned.get(event.job.id, "not placed")
-            _out(f"{event.job.id} ({event.job.category}): NOT PLACED: {reason}")
+            out(f"{event.job.id} ({event.job.category}): NOT PLACED: {reason}")
         for line in update.lines():
-            _out(line)
-        _out(f"answered in {update.elapsed_ms:.1f} ms")
+            out(line)
+        out(f"answered in {update.elapsed_ms:.1f} ms")
     reopt_s = float(getattr(args, "reopt_time_limit_s", INSERT_REOPT_S) or 0)
     if reopt_s > 0:
         update = replan(state, time_limit_s=reopt_s,
-                        churn_penalty_min=float(getattr(args, "churn_penalty_min", 30.0)),
+                        churn_penalty_min=float(getattr(args, "churn_penalty_min", CHURN_PENALTY_MIN)),
                         seed=int(getattr(args, "seed", 0) or 0))
         for line in update.lines():
-            _out(line)
+            out(line)
         state = update.state
-    violations = _violations(state.problem, state.plan)
+    violations = verify(state.problem, state.plan)
     if violations:
-        _print_violations(violations)
-        _out("dispatchopt: the new plan breaks a hard rule; it was not written")
-        return 1
-    out = Path(args.out)
-    scenario = _write(state, out)
-    _out(f"plan: {out} (verify OK); scenario as it now stands: {scenario}")
-    return 0
+        print_violations(violations)
+        out("dispatchopt: the new plan breaks a hard rule; it was not written")
+        return EXIT_FAILED
+    target = Path(args.out)
+    scenario = _write(state, target)
+    out(f"plan: {target} (verify OK); scenario as it now stands: {scenario}")
+    return EXIT_OK
+
+
+# -- replay -------------------------------------------------------------------------------------
+class _Replay:
+    """One replay: its settings (from the arguments), where it writes, and the running figures."""
+
+    def __init__(self, args: Any, problem: Problem) -> None:
+        self.events_path = Path(args.events)
+        self.out = Path(args.out)
+        self.backend = getattr(args, "backend", None) or "ortools"
+        self.limit_s = float(getattr(args, "time_limit_s", None)
+                             or min(10.0, max(2.0, len(problem.jobs) / 40)))
+        reopt_s = getattr(args, "reopt_time_limit_s", None)
+        self.reopt_s = REPLAY_REOPT_S if reopt_s is None else float(reopt_s)
+        self.churn = float(getattr(args, "churn_penalty_min", None) or CHURN_PENALTY_MIN)
+        self.seed = int(getattr(args, "seed", 0) or 0)
+        self.failures = 0
+        self.latencies: list[float] = []
+
+    def step(self, state: DispatchState, n: int, item: dict, log_file: IO[str]) -> DispatchState:
+        """Apply event ``n`` (the immediate answer), re-optimise, verify, log and write the plan."""
+        where = f"{self.events_path}: line {item['line']}"
+        try:
+            event = parse_event(state.problem, item["data"], source=where)
+            update = apply(state, event)
+        except EventError as exc:
+            text = str(exc)
+            raise EventError(text if text.startswith(str(self.events_path)) else f"{where}: {text}") from None
+        self.latencies.append(update.elapsed_ms)
+        lines = update.lines()
+        record = {"n": n, "event": event_to_json(update.problem, event),
+                  "elapsed_ms": round(update.elapsed_ms, 2),
+                  "dispatches": [d.job + " -> " + "+".join(d.technicians) for d in update.dispatches],
+                  "notifications": [describe(update.problem, x) for x in update.notifications],
+                  "moved": update.diff.moved, "retimed": len(update.diff.retimed),
+                  "notes": list(update.notes)}
+        state = update.state
+        if self.reopt_s > 0:
+            t0 = time.perf_counter()
+            re = replan(state, time_limit_s=self.reopt_s, churn_penalty_min=self.churn, seed=self.seed)
+            record["reopt"] = {"wall_s": round(time.perf_counter() - t0, 2), "notes": list(re.notes),
+                               "notifications": [describe(re.problem, x) for x in re.notifications]}
+            lines += [f"  re-opt: {x}" for x in re.notes]
+            state = re.state
+        violations = verify(state.problem, state.plan)
+        record["violations"] = [str(v) for v in violations]
+        if violations:
+            self.failures += 1
+        log_file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        _write(state, self.out / f"plan_{n:03d}_{event.kind}.json")
+        out(f"[{n}] {describe_event(update.problem, event)} "
+            f"({update.elapsed_ms:.1f} ms){' VIOLATIONS' if violations else ''}")
+        for line in lines:
+            out(f"    {line}")
+        return state
+
+    def finish(self, state: DispatchState) -> int:
+        """The day as executed (everything up to the horizon end happened as planned): write it
+        and its KPIs, print them and the answer latencies; exit 1 if any plan broke a rule."""
+        final = state.advance(max(state.now_s, state.problem.end_s))
+        violations = verify(final.problem, final.plan)
+        _write(final, self.out / "day_executed.json")
+        kpis = compute_kpis(final.problem, final.plan)
+        (self.out / "kpis.json").write_text(json.dumps(kpis, indent=2) + "\n", encoding="utf-8")
+        out()
+        out("the day as executed:")
+        out(kpi_table(kpis))
+        if self.latencies:
+            lat = sorted(self.latencies)
+            p95 = lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))]
+            out(f"immediate answers: {len(lat)} events, p50 {lat[len(lat) // 2]:.1f} ms, p95 {p95:.1f} ms")
+        out(f"plans, updates.jsonl, day_executed.json, kpis.json: {self.out}")
+        if violations or self.failures:
+            print_violations(violations)
+            out(f"dispatchopt: {self.failures} intermediate plan(s) and the final plan break hard rules")
+            return EXIT_FAILED
+        return EXIT_OK
 
 
 def cli_replay(args: Any) -> int:
     """Replay EVENTS.jsonl against SCENARIO: the morning plan, then each event in order
     (immediate answer, then a short re-optimisation), a plan written after each; at the end
     the day as executed and its KPIs (on-time rate by category, travel, overtime)."""
-    from ..audit.kpi import compute_kpis, kpi_table
-    from ..objective import plan_cost
-    from ..solvers import solve
-    from ..live.events import apply, describe_event, event_to_json, parse_event, read_events
-    from ..live.notify import describe
-    from ..live.replan import replan
-    from ..live.state import DispatchState
-
-    problem = _load(args.scenario)
-    events_path = Path(args.events)
-    if not events_path.exists():
-        raise FileNotFoundError(2, "events file not found", str(events_path))
+    problem = load_problem(args.scenario)
+    events_path = existing(args.events, "events file")
     raw_events = read_events(problem, events_path)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    backend = getattr(args, "backend", None) or "ortools"
-    limit = float(getattr(args, "time_limit_s", None) or min(10.0, max(2.0, len(problem.jobs) / 40)))
-    reopt_s = getattr(args, "reopt_time_limit_s", None)
-    reopt_s = REPLAY_REOPT_S if reopt_s is None else float(reopt_s)
-    churn = float(getattr(args, "churn_penalty_min", None) or 30.0)
-    seed = int(getattr(args, "seed", 0) or 0)
-
-    result = solve(problem, backend=backend, time_limit_s=limit, seed=seed)
+    replay = _Replay(args, problem)
+    replay.out.mkdir(parents=True, exist_ok=True)
+    result = solve(problem, backend=replay.backend, time_limit_s=replay.limit_s, seed=replay.seed)
     state = DispatchState.start(problem, result.plan, 0)
-    _write(state, out / "plan_000_initial.json")
-    _out(f"morning plan: {backend}, {len(state.plan.assigned_job_ids())}/{len(problem.jobs)} jobs planned, "
-         f"cost {plan_cost(problem, state.plan):.1f}")
-    failures = 0
-    log_path = out / "updates.jsonl"
-    latencies = []
-    with log_path.open("w", encoding="utf-8") as log_file:
+    _write(state, replay.out / "plan_000_initial.json")
+    out(f"morning plan: {replay.backend}, {len(state.plan.assigned_job_ids())}/{len(problem.jobs)} jobs "
+        f"planned, cost {plan_cost(problem, state.plan):.1f}")
+    with (replay.out / "updates.jsonl").open("w", encoding="utf-8") as log_file:
         for n, item in enumerate(raw_events, start=1):
-            where = f"{events_path}: line {item['line']}"
-            try:
-                event = parse_event(state.problem, item["data"], source=where)
-                update = apply(state, event)
-            except EventError as exc:
-                text = str(exc)
-                raise EventError(text if text.startswith(str(events_path)) else f"{where}: {text}") from None
-            latencies.append(update.elapsed_ms)
-            lines = update.lines()
-            record = {"n": n, "event": event_to_json(update.problem, event),
-                      "elapsed_ms": round(update.elapsed_ms, 2),
-                      "dispatches": [d.job + " -> " + "+".join(d.technicians) for d in update.dispatches],
-                      "notifications": [describe(update.problem, x) for x in update.notifications],
-                      "moved": update.diff.moved, "retimed": len(update.diff.retimed),
-                      "notes": list(update.notes)}
-            state = update.state
-            if reopt_s > 0:
-                t0 = time.perf_counter()
-                re = replan(state, time_limit_s=reopt_s, churn_penalty_min=churn, seed=seed)
-                record["reopt"] = {"wall_s": round(time.perf_counter() - t0, 2), "notes": list(re.notes),
-                                   "notifications": [describe(re.problem, x) for x in re.notifications]}
-                lines += [f"  re-opt: {x}" for x in re.notes]
-                state = re.state
-            violations = _violations(state.problem, state.plan)
-            record["violations"] = [str(v) for v in violations]
-            if violations:
-                failures += 1
-            log_file.write(json.dumps(record, ensure_ascii=False) + "\n")
-            name = f"plan_{n:03d}_{event.kind}.json"
-            _write(state, out / name)
-            _out(f"[{n}] {describe_event(update.problem, event)} "
-                 f"({update.elapsed_ms:.1f} ms){' VIOLATIONS' if violations else ''}")
-            for line in lines:
-                _out(f"    {line}")
-    # the day as executed: everything up to the horizon end has happened as planned
-    final = state.advance(max(state.now_s, state.problem.end_s))
-    violations = _violations(final.problem, final.plan)
-    _write(final, out / "day_executed.json")
-    kpis = compute_kpis(final.problem, final.plan)
-    (out / "kpis.json").write_text(json.dumps(kpis, indent=2) + "\n", encoding="utf-8")
-    _out()
-    _out("the day as executed:")
-    _out(kpi_table(kpis))
-    if latencies:
-        lat = sorted(latencies)
-        p95 = lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))]
-        _out(f"immediate answers: {len(lat)} events, p50 {lat[len(lat) // 2]:.1f} ms, p95 {p95:.1f} ms")
-    _out(f"plans, updates.jsonl, day_executed.json, kpis.json: {out}")
-    if violations or failures:
-        _print_violations(violations)
-        _out(f"dispatchopt: {failures} intermediate plan(s) and the final plan break hard rules")
-        return 1
-    return 0
+            state = replay.step(state, n, item, log_file)
+    return replay.finish(state)

@@ -1,0 +1,132 @@
+"""``dispatchopt solve``, ``verify`` and ``kpi``: one scenario, one plan."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from ..audit.kpi import compute_kpis, flat_kpis, kpi_table
+from ..audit.verify import verify
+from ..plan import Plan
+from ..solvers import solve
+from .common import (EXIT_FAILED, EXIT_OK, add_backend, add_time_limit, err, load_plan, load_problem,
+                     out, print_violations)
+
+log = logging.getLogger("dispatchopt")
+
+SHOW_UNASSIGNED = 20
+"""``solve`` lists this many jobs not planned (with their reasons), then a count of the rest."""
+
+
+def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Register ``solve``, ``verify`` and ``kpi`` on ``sub`` (``common`` holds ``-v``)."""
+    p = sub.add_parser("solve", parents=[common], help="solve a scenario, verify the plan, print KPIs",
+                       description="Load SCENARIO, solve it, verify the plan against every hard "
+                                   "rule, compute the KPIs and write the plan.")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML/JSON file or CSV directory")
+    add_time_limit(p)
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    add_backend(p)
+    p.add_argument("--out", metavar="PLAN.json", help="write the plan (with its KPIs) here")
+    p.add_argument("--csv", metavar="DIR", help="write visits.csv, unassigned.csv and kpis.csv here")
+    p.set_defaults(func=cmd_solve)
+
+    p = sub.add_parser("verify", parents=[common], help="check a plan against every hard rule",
+                       description="Re-time PLAN against SCENARIO; print OK or the violations.")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("plan", metavar="PLAN", help="plan JSON file")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("kpi", parents=[common], help="recompute and print a plan's KPIs",
+                       description="Recompute the KPIs of PLAN from SCENARIO and print them.")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("plan", metavar="PLAN", help="plan JSON file")
+    p.set_defaults(func=cmd_kpi)
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    """Load, solve, verify (a plan that breaks a hard rule is not written: exit 1), compute the
+    KPIs, write ``--out`` / ``--csv`` and print the summary; exit 1 when nothing was plannable."""
+    t0 = time.perf_counter()
+    problem = load_problem(args.scenario)
+    log.info("solving %s (%d jobs, %d technicians) with %s, limit %.1f s, seed %d",
+             args.scenario, len(problem.jobs), len(problem.technicians), args.backend,
+             args.time_limit_s, args.seed)
+    result = solve(problem, backend=args.backend, time_limit_s=args.time_limit_s, seed=args.seed)
+    plan = result.plan
+    violations = verify(problem, plan)
+    if violations:
+        print_violations(violations)
+        err(f"dispatchopt: the {args.backend} plan breaks {len(violations)} hard rule(s); "
+            "it was not written")
+        return EXIT_FAILED
+
+    plan = plan.with_kpis(compute_kpis(problem, plan))
+    if args.out:
+        target = Path(args.out)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        plan.save(target)
+        log.info("plan written to %s", target)
+    if args.csv:
+        write_csv(plan, Path(args.csv))
+
+    status = getattr(result.status, "value", result.status)
+    out(kpi_table(plan.kpis))
+    out()
+    out(f"status: {status}")
+    out(f"wall time: {result.stats.wall_s:.2f} s solver, {time.perf_counter() - t0:.2f} s total")
+    print_unassigned(plan, len(problem.jobs), more_in=args.out)
+    if args.out:
+        out(f"plan: {args.out}")
+    if args.csv:
+        out(f"tables: {args.csv}")
+    if status == "no_solution":
+        err("dispatchopt: nothing was plannable (status no_solution); see the reasons above")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def print_unassigned(plan: Plan, n_jobs: int, *, more_in: str | None = None) -> None:
+    """How many jobs are planned, then the first :data:`SHOW_UNASSIGNED` others with reasons."""
+    out(f"planned: {len(plan.assigned_job_ids())} of {n_jobs} jobs; "
+        f"not planned: {len(plan.unassigned)}" + (":" if plan.unassigned else ""))
+    for item in plan.unassigned[:SHOW_UNASSIGNED]:
+        out(f"  {item.job}: {item.reason}")
+    if len(plan.unassigned) > SHOW_UNASSIGNED:
+        out(f"  ... and {len(plan.unassigned) - SHOW_UNASSIGNED} more"
+            + (f" (see {more_in})" if more_in else ""))
+
+
+def write_csv(plan: Plan, directory: Path) -> None:
+    """``visits.csv``, ``unassigned.csv`` and ``kpis.csv`` (columns kpi, value) of ``plan``."""
+    import pandas as pd     # here, not at the top: half a second that every other command saves
+
+    directory.mkdir(parents=True, exist_ok=True)
+    plan.to_frame().to_csv(directory / "visits.csv", index=False)
+    plan.unassigned_frame().to_csv(directory / "unassigned.csv", index=False)
+    pd.DataFrame(list(flat_kpis(plan.kpis or {}).items()), columns=["kpi", "value"]).to_csv(
+        directory / "kpis.csv", index=False)
+    log.info("visits.csv, unassigned.csv and kpis.csv written to %s", directory)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Print ``OK`` (exit 0) or every violation (exit 1)."""
+    problem = load_problem(args.scenario)
+    plan = load_plan(problem, args.plan)
+    violations = verify(problem, plan)
+    if violations:
+        print_violations(violations)
+        return EXIT_FAILED
+    out("OK")
+    return EXIT_OK
+
+
+def cmd_kpi(args: argparse.Namespace) -> int:
+    """Print the KPI table of a plan file, recomputed from the scenario."""
+    problem = load_problem(args.scenario)
+    plan = load_plan(problem, args.plan)
+    out(kpi_table(compute_kpis(problem, plan)))
+    return EXIT_OK
