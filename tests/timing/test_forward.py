@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 
 from dispatchopt.timing import forward as fz
-from dispatchopt.timing.forward import (TechContext, best_insertion, route_failure,
-                                             schedule_route)
+from dispatchopt.timing.forward import (TechContext, route_failure,
+                                        schedule_route)
+from dispatchopt.timing.insertion import best_position as best_insertion
 from helpers import job, make_problem, tech
 
 M = 60

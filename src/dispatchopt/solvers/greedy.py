@@ -24,9 +24,10 @@ import time
 from .. import rules
 from ..domain import Job, Problem
 from ..plan import Plan, Route, SolverInfo, Unassigned
-from .base import Result, SolveStatus, Statistics
+from ..timing.crew import pick_crew
 from ..timing.forward import (CAPACITY, HORIZON, LIMIT_CODES, RETURN, Placement, RouteState, TechContext,
-                          apply, materialise, place)
+                              apply, materialise, place, place_job)
+from .base import Result, Statistics, derive_status
 
 log = logging.getLogger("dispatchopt")
 
@@ -59,12 +60,7 @@ def solve_greedy(problem: Problem, *, seed: int = 0, time_limit_s: float | None 
                        for job in problem.jobs if job.id in solver.unassigned)
     dispatchable = [job for job in problem.jobs if job.dispatchable]
     planned = len(dispatchable) - sum(1 for job in dispatchable if job.id in solver.unassigned)
-    if planned == len(dispatchable):
-        status = SolveStatus.FEASIBLE
-    elif planned == 0:
-        status = SolveStatus.NO_SOLUTION
-    else:
-        status = SolveStatus.PARTIAL
+    status = derive_status(problem, solver.unassigned)
     wall = time.perf_counter() - clock
     plan = Plan(scenario=problem.name, clock=problem.clock,
                 solver=SolverInfo(backend=BACKEND, time_limit_s=time_limit_s, seed=seed,
@@ -88,30 +84,17 @@ class _Greedy:
         random.Random(seed).shuffle(shuffled)
         self.rank = {tid: i for i, tid in enumerate(shuffled)}
         self.unassigned: dict[str, str] = {}
-        self._pool_cache: dict[tuple, tuple[list[str], list[str]]] = {}
-        self._reason_cache: dict[tuple, str | None] = {}
+        self.eligible = rules.eligibility(problem)
 
     # -- who may go ----------------------------------------------------------------------------
     def qualification_reason(self, job: Job) -> str | None:
-        """``rules.qualification_reason``, cached on what it reads (jobs share skill sets)."""
-        key = (job.dispatchable, job.pinned_to, tuple(sorted(job.skills.items())), job.crew_size)
-        if key not in self._reason_cache:
-            self._reason_cache[key] = rules.qualification_reason(self.problem, job)
-        return self._reason_cache[key]
+        return rules.qualification_reason(self.problem, job)
 
     def pool(self, job: Job) -> tuple[list[str], list[str]]:
         """(leads, assistants-only) technician ids for the job's skills, pins ignored."""
-        key = (tuple(sorted(job.skills.items())), job.crew_size > 1)
-        hit = self._pool_cache.get(key)
-        if hit is None:
-            leads, helpers = [], []
-            for tech in self.problem.technicians:
-                if rules.can_lead(self.problem, tech, job):
-                    leads.append(tech.id)
-                elif rules.can_assist(self.problem, tech, job):
-                    helpers.append(tech.id)
-            hit = self._pool_cache[key] = (leads, helpers)
-        return hit
+        leads, members = self.eligible[job.id]
+        lead_set = set(leads)
+        return list(leads), [tid for tid in members if tid not in lead_set]
 
     # -- timing --------------------------------------------------------------------------------
     def _placer(self, job: Job):
@@ -201,99 +184,15 @@ class _Greedy:
 
     def _pick_crew(self, job: Job, avail: dict[str, Placement], lead_set: set[str],
                    pins: list[str], k: int) -> list[str] | None:
-        """k technicians minimising the latest of their earliest starts: the pins, the earliest
-        lead when no pin leads, then the earliest others (trainees first on equal start: they
-        can do nothing else)."""
-        if any(pin not in avail for pin in pins):
-            return None
-        trainee = {tid: self.contexts[tid].tech.trainee for tid in avail}
+        """:func:`~dispatchopt.timing.crew.pick_crew`; exact ties by travel, then the seeded rank."""
+        return pick_crew({tid: p.start_s for tid, p in avail.items()}, leads=lead_set, pins=pins, k=k,
+                         trainees=[tid for tid in avail if self.contexts[tid].tech.trainee],
+                         tiebreak=lambda tid: (avail[tid].travel_in_s, self.rank[tid]))
 
-        def key(tid: str) -> tuple:
-            p = avail[tid]
-            return (p.start_s, not trainee[tid], p.travel_in_s, self.rank[tid])
-
-        crew = list(pins)
-        if not any(tid in lead_set for tid in crew):
-            leads = sorted((tid for tid in avail if tid in lead_set), key=key)
-            if not leads or len(crew) >= k:
-                return None
-            crew.append(leads[0])
-        chosen = set(crew)
-        for tid in sorted((tid for tid in avail if tid not in chosen), key=key):
-            if len(crew) >= k:
-                break
-            crew.append(tid)
-        return crew if len(crew) == k else None
-
-    # -- reasons ----------------------------------------------------------------------------
     def _explain(self, job: Job, candidates: list[str], failures: dict[str, str], *,
                  crew_detail: str = "") -> str:
-        """A dispatcher-actionable reason why no technician (or crew) took ``job`` now."""
-        k = job.crew_size
-        pins = [p for p in job.pinned_to if p in failures]
-        if pins:
-            pin = pins[0]
-            code = failures[pin]
-            if code in LIMIT_CODES:
-                return f"pinned technician {pin}: {_limit_text(code)} exhausted"
-            placer, _ = self._placer(job)
-            p = placer(pin, self.contexts[pin].empty())
-            fresh = p if isinstance(p, str) else None
-            if fresh is not None:
-                return f"pinned technician {pin} {_time_text(fresh, job)}"
-            return f"pinned technician {pin}'s route is full: cannot fit it {_window_text(job)}"
-        if not candidates:
-            return "no qualified technician"
-        # Could enough of them do it on an empty day?
-        win = _window_text(job)
-        on_shift = [tid for tid in candidates if self._on_shift(job, tid)]
-        if len(on_shift) < k:
-            if not on_shift:
-                return f"no qualified technician on shift {win}"
-            return f"crew of {k} could not be formed: only {len(on_shift)} qualified technicians on shift {win}"
-        placer, _ = self._placer(job)
-        fresh = {}
-        for tid in on_shift:
-            p = placer(tid, self.contexts[tid].empty())
-            fresh[tid] = p if isinstance(p, str) else None
-        fresh_ok = [tid for tid, code in fresh.items() if code is None]
-        if len(fresh_ok) < k:
-            codes = {code for code in fresh.values() if code is not None}
-            if fresh_ok:
-                reach = "before its window closes" if job.window is not None else "within their shifts"
-                return (f"crew of {k} could not be formed: only {len(fresh_ok)} qualified "
-                        f"technicians can reach it {reach}")
-            if codes <= LIMIT_CODES:
-                if CAPACITY in codes and job.demand:
-                    return f"demand {job.demand} exceeds every qualified technician's capacity"
-                return (f"qualified technicians' {' / '.join(_limit_text(c) for c in sorted(codes))} "
-                        f"too small for it")
-            if codes == {HORIZON}:
-                return "it cannot start before the planning horizon ends"
-            if codes == {RETURN}:
-                return "no qualified technician can reach it and be back before the shift ends"
-            if job.window is None:
-                return "no qualified technician can reach it within the shift"
-            return "no qualified technician can reach it before its window closes"
-        # Enough could on an empty day: their current routes block it.
-        busy = [failures[tid] for tid in fresh_ok if tid in failures]
-        limits = sorted({c for c in busy if c in LIMIT_CODES})
-        crew = "" if k == 1 else f"crew of {k} could not be formed ({crew_detail}): "
-        if busy and all(c in LIMIT_CODES for c in busy):
-            return f"{crew}qualified technicians' {' / '.join(_limit_text(c) for c in limits)} exhausted"
-        if job.window is not None:
-            text = f"{crew}qualified technicians' routes are full: none can fit it inside the window"
-        else:
-            text = f"{crew}qualified technicians' shifts are fully booked"
-        if limits:
-            text += f" (others: {' / '.join(_limit_text(c) for c in limits)} exhausted)"
-        return text
-
-    def _on_shift(self, job: Job, tid: str) -> bool:
-        ctx = self.contexts[tid]
-        s = ctx.fit(rules.earliest_start_s(job), job.duration_s)
-        latest = rules.latest_start_s(job)
-        return s is not None and (latest is None or s <= latest)
+        return explain_unassigned(self.problem, self.contexts, job, candidates, failures,
+                                  crew_detail=crew_detail)
 
     # -- output -----------------------------------------------------------------------------
     def routes(self) -> tuple[Route, ...]:
@@ -306,6 +205,78 @@ class _Greedy:
             out.append(materialise(self.problem, tech.id, state.starts, state.breaks + state.home_breaks,
                                    state.departure_s, state.arrivals, state.return_s))
         return tuple(out)
+
+
+def explain_unassigned(problem: Problem, contexts: dict[str, TechContext], job: Job,
+                       candidates: list[str], failures: dict[str, str], *, crew_detail: str = "") -> str:
+    """A dispatcher-actionable reason why no technician (or crew) of ``candidates`` took ``job``.
+
+    ``failures`` maps a technician to the forward-pass failure code of its current route;
+    ``crew_detail`` says how many were free (crew jobs). Used by the greedy and the construction.
+    """
+    k = job.crew_size
+    pins = [p for p in job.pinned_to if p in failures]
+    if pins:
+        pin = pins[0]
+        code = failures[pin]
+        if code in LIMIT_CODES:
+            return f"pinned technician {pin}: {_limit_text(code)} exhausted"
+        p = place_job(problem, contexts[pin], contexts[pin].empty(), job)
+        fresh = p if isinstance(p, str) else None
+        if fresh is not None:
+            return f"pinned technician {pin} {_time_text(fresh, job)}"
+        return f"pinned technician {pin}'s route is full: cannot fit it {_window_text(job)}"
+    if not candidates:
+        return "no qualified technician"
+    # Could enough of them do it on an empty day?
+    win = _window_text(job)
+    on_shift = [tid for tid in candidates if _on_shift(contexts[tid], job)]
+    if len(on_shift) < k:
+        if not on_shift:
+            return f"no qualified technician on shift {win}"
+        return f"crew of {k} could not be formed: only {len(on_shift)} qualified technicians on shift {win}"
+    fresh = {}
+    for tid in on_shift:
+        p = place_job(problem, contexts[tid], contexts[tid].empty(), job)
+        fresh[tid] = p if isinstance(p, str) else None
+    fresh_ok = [tid for tid, code in fresh.items() if code is None]
+    if len(fresh_ok) < k:
+        codes = {code for code in fresh.values() if code is not None}
+        if fresh_ok:
+            reach = "before its window closes" if job.window is not None else "within their shifts"
+            return (f"crew of {k} could not be formed: only {len(fresh_ok)} qualified "
+                    f"technicians can reach it {reach}")
+        if codes <= LIMIT_CODES:
+            if CAPACITY in codes and job.demand:
+                return f"demand {job.demand} exceeds every qualified technician's capacity"
+            return (f"qualified technicians' {' / '.join(_limit_text(c) for c in sorted(codes))} "
+                    f"too small for it")
+        if codes == {HORIZON}:
+            return "it cannot start before the planning horizon ends"
+        if codes == {RETURN}:
+            return "no qualified technician can reach it and be back before the shift ends"
+        if job.window is None:
+            return "no qualified technician can reach it within the shift"
+        return "no qualified technician can reach it before its window closes"
+    # Enough could on an empty day: their current routes block it.
+    busy = [failures[tid] for tid in fresh_ok if tid in failures]
+    limits = sorted({c for c in busy if c in LIMIT_CODES})
+    crew = "" if k == 1 else f"crew of {k} could not be formed ({crew_detail}): "
+    if busy and all(c in LIMIT_CODES for c in busy):
+        return f"{crew}qualified technicians' {' / '.join(_limit_text(c) for c in limits)} exhausted"
+    if job.window is not None:
+        text = f"{crew}qualified technicians' routes are full: none can fit it inside the window"
+    else:
+        text = f"{crew}qualified technicians' shifts are fully booked"
+    if limits:
+        text += f" (others: {' / '.join(_limit_text(c) for c in limits)} exhausted)"
+    return text
+
+
+def _on_shift(ctx: TechContext, job: Job) -> bool:
+    s = ctx.fit(rules.earliest_start_s(job), job.duration_s)
+    latest = rules.latest_start_s(job)
+    return s is not None and (latest is None or s <= latest)
 
 
 def _limit_text(code: str) -> str:

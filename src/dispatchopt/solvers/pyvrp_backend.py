@@ -50,7 +50,7 @@ from ..domain import Job, Problem, Technician
 from ..errors import SolverError
 from ..plan import Plan, SolverInfo, Unassigned
 from ..timing.schedule import build_route
-from .base import Result, SolveStatus, Statistics
+from .base import Result, Statistics, derive_status
 
 log = logging.getLogger("dispatchopt")
 
@@ -184,13 +184,7 @@ def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 0) -> Resu
     dispatchable_left = [problem.job(j) for j in unassigned if problem.job(j).dispatchable]
     objective = (problem.objective.travel_minute * travel_s / 60
                  + sum(problem.objective.unassigned * problem.weight(job) for job in dispatchable_left))
-    any_planned = any(r.visits for r in routes)
-    if not dispatchable_left:
-        status = SolveStatus.FEASIBLE
-    elif any_planned:
-        status = SolveStatus.PARTIAL
-    else:
-        status = SolveStatus.NO_SOLUTION
+    status = derive_status(problem, unassigned)
     wall_s = time.perf_counter() - started
     plan = Plan(scenario=problem.name, clock=problem.clock,
                 solver=SolverInfo(backend=BACKEND, time_limit_s=time_limit_s, seed=seed, status=status.value,
@@ -206,19 +200,13 @@ def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 0) -> Resu
 
 # -- helpers ---------------------------------------------------------------------------------
 
-def _latest_start(problem: Problem, job: Job) -> int:
-    """The latest allowed start: the window end, and never after the horizon end."""
-    latest = rules.latest_start_s(job)
-    return problem.end_s if latest is None else min(latest, problem.end_s)
-
-
 def _alone_reason(problem: Problem, job: Job) -> str | None:
     """Why no technician could serve ``job`` even on a route of its own, or None."""
     if not problem.technicians:
         return "no technician available"
     matrix = problem.travel_matrix
     earliest = rules.earliest_start_s(job)
-    latest = _latest_start(problem, job)
+    latest = rules.latest_start_in_horizon_s(problem, job)
     too_heavy = True
     for tech in problem.technicians:
         if tech.capacity and job.demand > tech.capacity:
@@ -328,7 +316,7 @@ def _problem_data(pyvrp, problem: Problem, jobs: Sequence[Job], type_techs: list
     leg_cap = 2 * int(seconds.max()) + 1
     clients = []
     for n, job in enumerate(jobs):
-        latest = _latest_start(problem, job)
+        latest = rules.latest_start_in_horizon_s(problem, job)
         weight = problem.weight(job)
         prize = max(1, int(round(min(problem.objective.unassigned * weight * scale,
                                      leg_cap * max(1.0, weight / min_weight)))))
@@ -363,7 +351,7 @@ def _forward_pass(problem: Problem, tech: Technician, seq: Sequence[Job]):
     clock, place, load = tech.shift_start_s, tech.start, 0
     for job in seq:
         start = max(clock + matrix.travel_s(place, job.location), rules.earliest_start_s(job))
-        latest = _latest_start(problem, job)
+        latest = rules.latest_start_in_horizon_s(problem, job)
         if start > latest:
             dropped[job.id] = (f"PyVRP's best route for {tech.id} reaches it after its window or the horizon "
                                f"(start {start} s > {latest} s); dropped to keep the plan feasible")

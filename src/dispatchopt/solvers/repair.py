@@ -6,31 +6,138 @@ then insert the emergency). This pass does exactly that, for every unassigned so
 category first:
 
 1. insert it where it costs least: every position of every qualified route is priced by the
-   whole route's change in travel and weighted lateness, so delaying later visits is paid for;
+   whole route's change in cost (:mod:`dispatchopt.timing.cost`: travel, weighted lateness,
+   overtime), so delaying later visits is paid for;
 2. else, for each qualified technician, eject one lighter job from its route, insert the heavy
    job, and re-insert the ejected job elsewhere if it fits (else it is unassigned, with a
    reason naming the job that displaced it). The candidate that loses the least is kept.
 
-Routes are re-timed with the forward pass of :mod:`.feasibility` (earliest starts), so the
-result is feasible by the same rules as the greedy plan. Crew jobs are left as they are.
+Insertions are those of :mod:`dispatchopt.timing.insertion` (the forward pass, earliest
+starts), so the result is feasible by the same rules as the greedy plan. Crew jobs are left as
+they are (their visits keep their common start).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from .. import rules
 from ..domain import Job, Problem
 from ..plan import Plan, Route, Unassigned
+from ..timing import cost as costs
 from ..timing import forward as fz
+from ..timing import insertion as ins
 
 HEAVY_WEIGHT = 10.0   # categories at least this heavy may eject lighter work
 
 
-def _items(problem: Problem, route: Route) -> list[tuple[str, int | None]]:
+def route_items(problem: Problem, route: Route) -> list[ins.Item]:
     """Route items for the forward pass: crew visits keep their common start, solo visits float."""
     return [(v.job, v.start_s if problem.job(v.job).crew_size > 1 else None) for v in route.visits]
+
+
+@dataclass(frozen=True)
+class _Move:
+    cost: float
+    tech: str
+    insertion: ins.Insertion
+
+
+class _Repair:
+    """The routes being repaired, as timed routes, and the reasons of the jobs left out."""
+
+    def __init__(self, problem: Problem, plan: Plan) -> None:
+        self.problem = problem
+        self.contexts = {t.id: fz.TechContext(problem, t) for t in problem.technicians}
+        self.routes: dict[str, ins.TimedRoute] = {}
+        for tech in problem.technicians:
+            route = plan.route(tech.id)
+            items = route_items(problem, route) if route is not None else []
+            timed = ins.time_route(problem, self.contexts[tech.id], items)
+            if isinstance(timed, tuple):          # a route the forward pass cannot re-time
+                timed = None
+            self.routes[tech.id] = timed
+        self.reasons = {u.job: u.reason for u in plan.unassigned}
+        self.changed: set[str] = set()
+
+    def candidates(self, job: Job) -> list[str]:
+        problem = self.problem
+        tids = list(job.pinned_to) if job.pinned_to else list(rules.eligibility(problem)[job.id][0])
+        return [t for t in tids if self.routes.get(t) is not None
+                and rules.can_lead(problem, problem.technician(t), job)]
+
+    def best_place(self, job: Job, *, routes: dict[str, ins.TimedRoute] | None = None) -> _Move | None:
+        """The cheapest feasible insertion over every qualified route, or None (also when
+        leaving the job out is cheaper than what it does to the others)."""
+        routes = routes or self.routes
+        best: _Move | None = None
+        for tid in self.candidates(job):
+            found = ins.best_insertion(self.problem, routes[tid], job)
+            if found is not None and (best is None or found.cost < best.cost):
+                best = _Move(found.cost, tid, found)
+        if best is not None and best.cost >= costs.unassigned_cost(self.problem, job):
+            return None
+        return best
+
+    def commit(self, move: _Move, job: Job) -> None:
+        route = self.routes[move.tech]
+        self.routes[move.tech] = ins.insert(self.problem, route, job.id, move.insertion.position)
+        self.changed.add(move.tech)
+        self.reasons.pop(job.id, None)
+
+    def eject_for(self, job: Job, deadline_s: float | None) -> tuple | None:
+        """The best (loss, technician, position ejected, re-insertion of the ejected job or None,
+        insertion of ``job``) that makes room for ``job`` by taking one lighter solo job out of
+        a qualified route."""
+        problem = self.problem
+        best = None
+        for tid in self.candidates(job):
+            if deadline_s is not None and time.perf_counter() > deadline_s:
+                break
+            route = self.routes[tid]
+            for pos, (other_id, fixed) in enumerate(route.items):
+                other = problem.job(other_id)
+                if fixed is not None or other.crew_size > 1 or problem.weight(other) >= problem.weight(job):
+                    continue
+                shorter = ins.remove(problem, route, {other_id})
+                if isinstance(shorter, tuple):
+                    continue
+                placed = self.best_place(job, routes={**self.routes, tid: shorter})
+                if placed is None or placed.tech != tid:
+                    continue
+                after = ins.insert(problem, shorter, job.id, placed.insertion.position)
+                moved = self.best_place(other, routes={**self.routes, tid: after})
+                loss = (moved.cost if moved is not None else costs.unassigned_cost(problem, other)) \
+                    + placed.cost
+                if best is None or loss < best[0]:
+                    best = (loss, tid, pos, moved, placed)
+        return best
+
+    def plan(self, plan: Plan) -> Plan:
+        """``plan`` with the changed routes re-materialised and the unassigned recomputed."""
+        if not self.changed:
+            return plan
+        problem = self.problem
+        out = []
+        for route in plan.routes:
+            if route.technician in self.changed:
+                out.append(self._route(route.technician))
+            else:
+                out.append(route)
+        known = {r.technician for r in plan.routes}
+        out += [self._route(tid) for tid in sorted(self.changed - known)]
+        planned = {v.job for r in out for v in r.visits}
+        unassigned = tuple(Unassigned(j.id, self.reasons.get(j.id, "dropped for higher-priority work"))
+                           for j in problem.jobs if j.id not in planned)
+        return replace(plan, routes=tuple(out), unassigned=unassigned)
+
+    def _route(self, tid: str) -> Route:
+        state = self.routes[tid].final
+        if not state.starts:
+            return Route(technician=tid)
+        return fz.materialise(self.problem, tid, state.starts, state.breaks + state.home_breaks,
+                              state.departure_s, state.arrivals, state.return_s)
 
 
 def repair_plan(problem: Problem, plan: Plan, *, deadline_s: float | None = None) -> Plan:
@@ -44,121 +151,27 @@ def repair_plan(problem: Problem, plan: Plan, *, deadline_s: float | None = None
     if not pending:
         return plan
     pending.sort(key=lambda j: (-problem.weight(j), j.due_s, j.id))
-    items = {r.technician: _items(problem, r) for r in plan.routes}
-    for tech in problem.technicians:
-        items.setdefault(tech.id, [])
-    contexts = {t.id: fz.TechContext(problem, t) for t in problem.technicians}
-    reasons = {u.job: u.reason for u in plan.unassigned}
-    changed: set[str] = set()
-
-    def candidates(job: Job) -> list[str]:
-        if job.pinned_to:
-            return [p for p in job.pinned_to if rules.can_lead(problem, problem.technician(p), job)]
-        return [t.id for t in problem.technicians if rules.can_lead(problem, t, job)]
-
-    obj = problem.objective
-
-    def route_cost(schedule: fz.RouteSchedule | None) -> float:
-        """Travel + weighted lateness of a timed route, in cost units (inf if infeasible)."""
-        if schedule is None:
-            return float("inf")
-        late = sum(max(0, start - problem.job(j).due_s) * problem.weight(problem.job(j))
-                   for j, start in schedule.starts)
-        return (schedule.travel_s * obj.travel_minute + late * obj.late_minute) / 60
-
-    def cost_now(tid: str, routes) -> float:
-        return route_cost(fz.schedule_route(problem, tid, routes[tid], context=contexts[tid]))
-
-    def best_place(job: Job, exclude: str | None = None, routes=None):
-        """(delta cost, tech, Insertion) of the cheapest feasible insertion, or None.
-
-        Every position of every qualified route is priced by the whole route's cost change,
-        so a position that makes later visits late pays for it."""
-        routes = routes or items
-        best = None
-        for tid in candidates(job):
-            if tid == exclude:
-                continue
-            route = routes[tid]
-            base = cost_now(tid, routes)
-            for pos in range(len(route) + 1):
-                trial = route[:pos] + [(job.id, None)] + route[pos:]
-                schedule = fz.schedule_route(problem, tid, trial, context=contexts[tid])
-                if schedule is None:
-                    continue
-                delta = route_cost(schedule) - base
-                if best is None or delta < best[0]:
-                    start = schedule.starts[pos][1]
-                    best = (delta, tid, fz.Insertion(position=pos, start_s=start, added_travel_s=0,
-                                                     schedule=schedule))
-        if best is not None and best[0] >= obj.unassigned * problem.weight(job):
-            return None                 # cheaper to leave it out than to make others that late
-        return best
-
-    def commit(tid: str, ins: fz.Insertion) -> None:
-        items[tid] = [(job_id, start if problem.job(job_id).crew_size > 1 else None)
-                      for job_id, start in ins.schedule.starts]
-        changed.add(tid)
-
+    work = _Repair(problem, plan)
     for job in pending:
         if deadline_s is not None and time.perf_counter() > deadline_s:
             break
-        found = best_place(job)
+        found = work.best_place(job)
         if found is not None:
-            commit(found[1], found[2])
-            reasons.pop(job.id, None)
+            work.commit(found, job)
             continue
         if problem.weight(job) < HEAVY_WEIGHT:
             continue
-        # Ejection: one lighter solo job out of a qualified technician's route.
-        best = None
-        for tid in candidates(job):
-            if deadline_s is not None and time.perf_counter() > deadline_s:
-                break
-            route = items[tid]
-            for pos, (other_id, fixed) in enumerate(route):
-                other = problem.job(other_id)
-                if fixed is not None or other.crew_size > 1 or problem.weight(other) >= problem.weight(job):
-                    continue
-                trial = route[:pos] + route[pos + 1:]
-                trial_routes = dict(items)
-                trial_routes[tid] = trial
-                placed = best_place(job, routes=trial_routes)
-                if placed is None or placed[1] != tid:
-                    continue
-                ins = placed[2]
-                trial_routes[tid] = [(j, s if problem.job(j).crew_size > 1 else None)
-                                     for j, s in ins.schedule.starts]
-                moved = best_place(other, routes=trial_routes)
-                loss = (moved[0] if moved is not None
-                        else obj.unassigned * problem.weight(other)) + placed[0]
-                if best is None or loss < best[0]:
-                    best = (loss, tid, ins, other, moved)
-        if best is None or best[0] >= obj.unassigned * problem.weight(job):
+        best = work.eject_for(job, deadline_s)
+        if best is None or best[0] >= costs.unassigned_cost(problem, job):
             continue
-        _, tid, ins, other, moved = best
-        commit(tid, ins)
-        reasons.pop(job.id, None)
+        _, tid, pos, moved, placed = best
+        other = problem.job(work.routes[tid].items[pos][0])
+        shorter = ins.remove(problem, work.routes[tid], {other.id})
+        work.routes[tid] = shorter
+        work.commit(placed, job)
         if moved is not None:
-            commit(moved[1], moved[2])
+            work.commit(moved, other)
         else:
-            reasons[other.id] = f"displaced by higher-priority job {job.id} ({job.category})"
-    if not changed:
-        return plan
-    routes = []
-    for route in plan.routes:
-        if route.technician not in changed:
-            routes.append(route)
-            continue
-        schedule = fz.schedule_route(problem, route.technician, items[route.technician],
-                                     context=contexts[route.technician])
-        if schedule is None:  # cannot happen: every committed sequence was scheduled
-            return plan
-        routes.append(schedule.to_route(problem))
-    known = {r.technician for r in plan.routes}
-    for tid in sorted(changed - known):
-        routes.append(fz.schedule_route(problem, tid, items[tid], context=contexts[tid]).to_route(problem))
-    planned = {v.job for r in routes for v in r.visits}
-    unassigned = tuple(Unassigned(j.id, reasons.get(j.id, "dropped for higher-priority work"))
-                       for j in problem.jobs if j.id not in planned)
-    return replace(plan, routes=tuple(routes), unassigned=unassigned)
+            work.changed.add(tid)
+            work.reasons[other.id] = f"displaced by higher-priority job {job.id} ({job.category})"
+    return work.plan(plan)

@@ -23,7 +23,8 @@ Schedules are the earliest ones: every unfixed visit starts as early as it can, 
 hurts a later visit. Results are materialised with :func:`dispatchopt.timing.schedule.build_route`.
 
 Low level (used in loops): :class:`TechContext`, :class:`RouteState`, :func:`place`, :func:`apply`.
-High level: :func:`schedule_route`, :func:`route_failure`, :func:`best_insertion`.
+High level: :func:`schedule_route`, :func:`route_failure`; the one best insertion is
+:mod:`dispatchopt.timing.insertion`.
 """
 
 from __future__ import annotations
@@ -349,7 +350,7 @@ def schedule_route(problem: Problem, tech: Technician | str, items: Sequence[Ite
 
     Skills and pins are not checked here (that is who may go; this is whether it fits).
     """
-    ctx = context or TechContext(problem, _tech(problem, tech))
+    ctx = context or TechContext(problem, technician_of(problem, tech))
     out = _forward(problem, ctx, items)
     return None if isinstance(out, tuple) else _schedule_of(ctx, out)
 
@@ -357,51 +358,13 @@ def schedule_route(problem: Problem, tech: Technician | str, items: Sequence[Ite
 def route_failure(problem: Problem, tech: Technician | str, items: Sequence[Item], *,
                   context: TechContext | None = None) -> tuple[int, str] | None:
     """(position, failure code) of the first visit that does not fit, or None when feasible."""
-    ctx = context or TechContext(problem, _tech(problem, tech))
+    ctx = context or TechContext(problem, technician_of(problem, tech))
     out = _forward(problem, ctx, items)
     return out if isinstance(out, tuple) else None
 
 
-@dataclass(frozen=True)
-class Insertion:
-    position: int               # index of the new visit in the route
-    start_s: int
-    added_travel_s: int
-    schedule: RouteSchedule
-
-
-def best_insertion(problem: Problem, tech: Technician | str, items: Sequence[Item], job: Job | str, *,
-                   start_s: int | None = None, by: str = "travel",
-                   context: TechContext | None = None) -> Insertion | None:
-    """The best position for ``job`` in the route ``items`` (each position tried, the others
-    keep their order and fixed starts), or None when it fits nowhere.
-
-    ``by="travel"``: least added travel, then earliest start; ``by="start"``: earliest start,
-    then least added travel. Ties go to the earlier position.
-    """
-    if by not in ("travel", "start"):
-        raise ValueError(f"best_insertion: by must be 'travel' or 'start', got {by!r}")
-    ctx = context or TechContext(problem, _tech(problem, tech))
-    if isinstance(job, str):
-        job = problem.job(job)
-    base_travel = _plain_travel(problem, ctx, [problem.job(j) if isinstance(j, str) else j
-                                               for j, _ in items])
-    best: tuple | None = None
-    for pos in range(len(items) + 1):
-        trial = list(items[:pos]) + [(job, start_s)] + list(items[pos:])
-        out = _forward(problem, ctx, trial)
-        if isinstance(out, tuple):
-            continue
-        schedule = _schedule_of(ctx, out)
-        added = schedule.travel_s - base_travel
-        start = schedule.starts[pos][1]
-        key = (added, start, pos) if by == "travel" else (start, added, pos)
-        if best is None or key < best[0]:
-            best = (key, Insertion(position=pos, start_s=start, added_travel_s=added, schedule=schedule))
-    return None if best is None else best[1]
-
-
-def _plain_travel(problem: Problem, ctx: TechContext, jobs: Sequence[Job]) -> int:
+def plain_travel_s(problem: Problem, ctx: TechContext, jobs: Sequence[Job]) -> int:
+    """Travel seconds of visiting ``jobs`` in order from the start and back (no timing)."""
     if not jobs:
         return 0
     matrix = problem.travel_matrix
@@ -409,5 +372,5 @@ def _plain_travel(problem: Problem, ctx: TechContext, jobs: Sequence[Job]) -> in
     return sum(int(matrix.seconds[a, b]) for a, b in zip(idx, idx[1:]))
 
 
-def _tech(problem: Problem, tech: Technician | str) -> Technician:
+def technician_of(problem: Problem, tech: Technician | str) -> Technician:
     return problem.technician(tech) if isinstance(tech, str) else tech
