@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import importlib
 import importlib.util
 import json
 import subprocess
@@ -23,6 +22,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from dispatchopt import rules
+from dispatchopt.audit.verify import verify
+from dispatchopt.scenario import load_scenario, problem_from_dict
+from dispatchopt.solvers import solve
+from dispatchopt.synth import generate_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -36,14 +41,6 @@ BUNDLED = {
     "tables_dir": SCENARIOS / "tables",
     "tables_yaml": SCENARIOS / "tables" / "scenario.yaml",
 }
-
-
-def _loader():
-    try:
-        module = importlib.import_module("dispatchopt.scenario")
-        return module.load_scenario, module.problem_from_dict
-    except (ImportError, AttributeError) as exc:  # the loader is written concurrently
-        pytest.skip(f"dispatchopt.scenario loader not importable yet: {exc}")
 
 
 def _script(name: str):
@@ -63,7 +60,6 @@ def _raw(path: Path) -> dict:
 # ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", sorted(BUNDLED))
 def test_bundled_scenario_loads(name):
-    load_scenario, _ = _loader()
     problem = load_scenario(BUNDLED[name])
     assert problem.technicians and problem.jobs
     assert str(problem.clock.plan_day) == "2026-11-23"
@@ -74,9 +70,6 @@ def test_bundled_scenario_loads(name):
 
 
 def test_small_has_the_promised_features():
-    load_scenario, _ = _loader()
-    from dispatchopt import rules
-
     problem = load_scenario(BUNDLED["small"])
     assert len(problem.technicians) == 8 and len(problem.jobs) == 40
     trades = {s for t in problem.technicians for s in t.skills}
@@ -97,9 +90,6 @@ def test_small_has_the_promised_features():
 
 
 def test_city_day_has_every_feature():
-    load_scenario, _ = _loader()
-    from dispatchopt import rules
-
     problem = load_scenario(BUNDLED["city_day"])
     techs, jobs = problem.technicians, problem.jobs
     assert len(techs) == 40 and len(jobs) == 400
@@ -137,15 +127,12 @@ def test_city_day_has_every_feature():
 
 def test_city_day_file_is_what_the_generator_makes():
     gen = _script("generate_scenario")
-    from dispatchopt.synth.generate import generate_scenario
-
     made = generate_scenario(40, 400, seed=gen.CITY_DAY_SEED, name="qingdao-city-day-2026-11-23")
     assert _raw(BUNDLED["city_day"]) == json.loads(json.dumps(made)), \
         "scenarios/city_day.yaml is stale: run python scripts/generate_scenario.py --bundled"
 
 
 def test_tables_equal_small_yaml():
-    load_scenario, _ = _loader()
     small, tables = load_scenario(BUNDLED["small"]), load_scenario(BUNDLED["tables_dir"])
     assert tables.technicians == small.technicians
     assert tables.jobs == small.jobs
@@ -153,7 +140,6 @@ def test_tables_equal_small_yaml():
 
 
 def test_road_graph_closure_closes_a_bridge():
-    load_scenario, _ = _loader()
     import networkx as nx
 
     graph = nx.read_graphml(SCENARIOS / "road_graph" / "roads.graphml")
@@ -174,8 +160,6 @@ def test_road_graph_closure_closes_a_bridge():
 # the generator
 # ------------------------------------------------------------------------------------------
 def test_generator_is_deterministic_per_seed():
-    from dispatchopt.synth.generate import generate_scenario
-
     assert generate_scenario(12, 80, seed=3) == generate_scenario(12, 80, seed=3)
     assert generate_scenario(12, 80, seed=3) != generate_scenario(12, 80, seed=4)
 
@@ -183,10 +167,6 @@ def test_generator_is_deterministic_per_seed():
 @pytest.mark.parametrize("n_techs,n_jobs,crews", [(1, 0, True), (1, 5, True), (3, 12, True), (8, 40, True),
                                                   (12, 60, False), (40, 400, True), (150, 2000, True)])
 def test_generated_scenarios_load_and_are_servable(n_techs, n_jobs, crews):
-    _, problem_from_dict = _loader()
-    from dispatchopt import rules
-    from dispatchopt.synth.generate import generate_scenario
-
     data = generate_scenario(n_techs, n_jobs, seed=7, with_crews=crews)
     problem = problem_from_dict(json.loads(json.dumps(data)), source="<generated>")
     assert len(problem.technicians) == n_techs and len(problem.jobs) == n_jobs
@@ -198,8 +178,6 @@ def test_generated_scenarios_load_and_are_servable(n_techs, n_jobs, crews):
 
 
 def test_generator_rejects_bad_arguments():
-    from dispatchopt.synth.generate import generate_scenario
-
     with pytest.raises(ValueError, match="n_technicians"):
         generate_scenario(0, 10)
     with pytest.raises(ValueError, match="date"):
@@ -207,8 +185,6 @@ def test_generator_rejects_bad_arguments():
 
 
 def test_generate_script_writes_yaml_and_json(tmp_path):
-    _, problem_from_dict = _loader()
-    load_scenario = importlib.import_module("dispatchopt.scenario").load_scenario
     for name, extra in (("s.yaml", []), ("s.json", ["--json"])):
         out = tmp_path / name
         done = subprocess.run([sys.executable, str(SCRIPTS / "generate_scenario.py"), "--technicians", "6",
@@ -238,12 +214,6 @@ def test_checker_imports_nothing_from_dispatchopt():
 
 @pytest.fixture(scope="module")
 def small_plan(tmp_path_factory):
-    load_scenario, _ = _loader()
-    try:
-        from dispatchopt.solvers import solve
-        from dispatchopt.audit.verify import verify
-    except ImportError as exc:
-        pytest.skip(f"solver or verifier not importable yet: {exc}")
     problem = load_scenario(BUNDLED["small"])
     result = solve(problem, backend="greedy", seed=0)
     assert verify(problem, result.plan) == []
@@ -285,8 +255,7 @@ def _planned_job(plan: dict, *, crew: bool = False) -> tuple[dict, dict]:
 def test_checker_rejects_a_visit_before_the_job_was_received(tmp_path, small_plan):
     plan = copy.deepcopy(small_plan)
     route, visit = _visit(plan, "J03")           # major leak received 14:05
-    if visit is None:
-        pytest.skip("greedy left J03 unassigned")
+    assert visit is not None, "greedy left J03 unassigned"
     visit["arrival"] = visit["start"] = "2026-11-23T14:00"
     visit["end"] = "2026-11-23T15:15"
     done = _check(tmp_path, BUNDLED["small"], plan)
