@@ -22,7 +22,7 @@ import yaml
 from ..domain import Clock, Job, Location, Problem, SlaLevel, Technician
 from ..domain.time import MINUTE
 from ..errors import ScenarioError
-from .fields import sla_due_s
+from ..rules import sla_due_s
 
 __all__ = ["dump_scenario", "job_to_dict", "save_scenario"]
 

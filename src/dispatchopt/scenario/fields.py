@@ -17,13 +17,13 @@ import numbers
 import re
 from collections.abc import Mapping
 
-from ..domain import Clock, SlaLevel
+from ..domain import Clock
 from ..domain.time import MINUTE
 from ..errors import ScenarioError
 
 __all__ = ["At", "as_written", "check_bool", "check_id", "check_list", "check_mapping", "check_name",
            "check_number", "close_match", "minutes_to_s", "optional_number", "parse_date",
-           "parse_datetime", "parse_instant", "show", "sla_due_s"]
+           "parse_datetime", "parse_instant", "show"]
 
 _CLOCK_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -216,24 +216,6 @@ def parse_instant(value: object, at: At, clock: Clock, *, not_before_s: int | No
                 raise at.error(f"bad clock time {value!r} (expected HH:MM from 00:00 to 24:00)", value)
             return clock.clock_time_to_seconds(f"{hours:02d}:{minutes:02d}", not_before_s=not_before_s)
     return clock.to_seconds(parse_datetime(value, at, clock_time_ok=True))
-
-
-def sla_due_s(clock: Clock, received_s: int, level: SlaLevel) -> int:
-    """The default due time of a job received at ``received_s``: ``respond_minutes`` later, or the
-    same local clock time ``working_days`` working days (Monday-Friday) later.
-
-    Interim home until ``rules.sla_due_s`` lands (then this copy goes).
-    """
-    if level.working_days is None:
-        return received_s + minutes_to_s(level.respond_minutes)
-    local = clock.to_datetime(received_s)
-    day = local.date()
-    counted = 0
-    while counted < level.working_days:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            counted += 1
-    return clock.to_seconds(dt.datetime.combine(day, local.time()))
 
 
 def parse_date(value: object, at: At) -> dt.date:

@@ -54,9 +54,10 @@ from ..domain import (DEFAULT_SLA, BreakRule, Clock, Job, Location, Objective, P
 from ..domain.problem import DEFAULT_CERTIFICATE_REQUIRED, PREEMPTION_POLICIES
 from ..domain.time import DAY, MINUTE
 from ..errors import ScenarioError
+from ..rules import sla_due_s
 from .fields import (At, as_written, check_bool, check_id, check_list, check_mapping, check_name,
                      check_number, minutes_to_s, optional_number, parse_date, parse_datetime,
-                     parse_instant, show, sla_due_s)
+                     parse_instant, show)
 from .files import read_mapping
 from .tables import SCENARIO_FILES, TABLE_FILES, read_tables
 
