@@ -136,20 +136,9 @@ def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 0) -> Resu
         more = f"; and {len(issues) - _MAX_SHOWN} more" if len(issues) > _MAX_SHOWN else ""
         raise SolverError(f"problem '{problem.name}' is not plain routing, use another backend: {shown}{more}")
 
-    unassigned: dict[str, str] = {}
-    for job in problem.jobs:
-        if not job.dispatchable:
-            unassigned[job.id] = rules.qualification_reason(problem, job) or "not dispatchable"
-        elif (reason := _alone_reason(problem, job)) is not None:
-            unassigned[job.id] = reason
+    unassigned = _left_out(problem)
     jobs = [job for job in problem.jobs if job.id not in unassigned]
-
-    # Vehicle types: technicians with identical start, end, shift and capacity.
-    groups: dict[tuple, list[Technician]] = {}
-    for tech in problem.technicians:
-        key = (tech.start.key(), tech.end.key(), tech.shift_start_s, tech.shift_end_s, tech.capacity)
-        groups.setdefault(key, []).append(tech)
-    type_techs = list(groups.values())
+    type_techs = _vehicle_types(problem)
 
     routes_by_tech: dict[str, list[str]] = {}
     iterations = None
@@ -174,12 +163,7 @@ def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 0) -> Resu
                 unassigned[job.id] = ("left out by PyVRP: no place for it in any route within the time "
                                       "limit (or serving it costs more travel than its unassigned cost)")
 
-    routes = []
-    for tech in problem.technicians:
-        starts, dropped = _forward_pass(problem, tech, [problem.job(j) for j in routes_by_tech.get(tech.id, [])])
-        unassigned.update(dropped)
-        routes.append(build_route(problem, tech.id, starts))
-
+    routes = _routes_back(problem, routes_by_tech, unassigned)
     travel_s = sum(v.travel_s for r in routes for v in r.visits) + sum(r.ret.travel_s for r in routes if r.ret)
     dispatchable_left = [problem.job(j) for j in unassigned if problem.job(j).dispatchable]
     objective = (problem.objective.travel_minute * travel_s / 60
@@ -199,6 +183,38 @@ def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 0) -> Resu
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+def _left_out(problem: Problem) -> dict[str, str]:
+    """job id -> reason for the jobs left out up front (not dispatchable, or no one could serve
+    them even alone)."""
+    unassigned: dict[str, str] = {}
+    for job in problem.jobs:
+        if not job.dispatchable:
+            unassigned[job.id] = rules.qualification_reason(problem, job) or "not dispatchable"
+        elif (reason := _alone_reason(problem, job)) is not None:
+            unassigned[job.id] = reason
+    return unassigned
+
+
+def _vehicle_types(problem: Problem) -> list[list[Technician]]:
+    """Technicians with identical start, end, shift and capacity form one vehicle type."""
+    groups: dict[tuple, list[Technician]] = {}
+    for tech in problem.technicians:
+        key = (tech.start.key(), tech.end.key(), tech.shift_start_s, tech.shift_end_s, tech.capacity)
+        groups.setdefault(key, []).append(tech)
+    return list(groups.values())
+
+
+def _routes_back(problem: Problem, routes_by_tech: dict[str, list[str]],
+                 unassigned: dict[str, str]) -> list:
+    """Plan routes of PyVRP's sequences, re-timed; visits that break a rule go to ``unassigned``."""
+    routes = []
+    for tech in problem.technicians:
+        starts, dropped = _forward_pass(problem, tech, [problem.job(j) for j in routes_by_tech.get(tech.id, [])])
+        unassigned.update(dropped)
+        routes.append(build_route(problem, tech.id, starts))
+    return routes
+
 
 def _alone_reason(problem: Problem, job: Job) -> str | None:
     """Why no technician could serve ``job`` even on a route of its own, or None."""

@@ -190,11 +190,25 @@ def place(ctx: TechContext, state: RouteState, *, duration_s: int, earliest_s: i
         if not new:
             break
         pending = sorted(pending + new)
-    # The trip home. A break that is not owed (the last visit ends by its latest start) but
-    # whose latest start falls before the technician is home is taken before the trip home:
-    # the contract allows it, and the OR-Tools model (which always schedules a rule break,
-    # at the latest after the route end) needs it for the plan to warm-start the search.
-    taken = state.taken
+    home = _trip_home(ctx, state.taken, placed, end, travel_out_s)
+    if isinstance(home, str):
+        return home
+    r, home_breaks = home
+    return Placement(start_s=s, depart_s=depart, breaks=tuple(placed), travel_in_s=travel_in_s,
+                     travel_out_s=travel_out_s, return_s=r + travel_out_s, work_s=work,
+                     home_breaks=home_breaks)
+
+
+def _trip_home(ctx: TechContext, taken: int, placed: list[tuple[int, int, int]], end: int,
+               travel_out_s: int) -> tuple[int, tuple[tuple[int, int, int], ...]] | str:
+    """(departure home, breaks taken before it) after a visit ending at ``end``, or a code.
+
+    A break that is not owed (the last visit ends by its latest start) but whose latest start
+    falls before the technician is home is taken before the trip home: the contract allows it,
+    and the OR-Tools model (which always schedules a rule break, at the latest after the route
+    end) needs it for the plan to warm-start the search."""
+    fit = ctx.fit
+    brules = ctx.breaks
     for i, _, _ in placed:
         taken |= 1 << i
     home_breaks: list[tuple[int, int, int]] = []
@@ -206,16 +220,13 @@ def place(ctx: TechContext, state: RouteState, *, duration_s: int, earliest_s: i
         late = [i for i in range(len(brules)) if not (taken >> i) & 1
                 and all(i != h for h, _, _ in home_breaks) and brules[i][1] < r + travel_out_s]
         if not late:
-            break
+            return r, tuple(home_breaks)
         i = late[0]
         bs = brules[i][0] if brules[i][0] > cur else cur
         if bs > brules[i][1]:
             return BREAK
         home_breaks.append((i, bs, bs + brules[i][2]))
         cur = bs + brules[i][2]
-    return Placement(start_s=s, depart_s=depart, breaks=tuple(placed), travel_in_s=travel_in_s,
-                     travel_out_s=travel_out_s, return_s=r + travel_out_s, work_s=work,
-                     home_breaks=tuple(home_breaks))
 
 
 def apply(ctx: TechContext, state: RouteState, placement: Placement, *, job_id: str, loc: int,
