@@ -1,4 +1,5 @@
-"""build_travel_matrix: the problem's model picks the builder; one matrix over distinct locations."""
+"""build_travel_matrix: the problem's model picks the builder; one matrix over distinct locations.
+matrix_of: built once per Problem; attach_matrix: a ready matrix given to a Problem."""
 
 import datetime as dt
 
@@ -7,7 +8,7 @@ import pytest
 
 from dispatchopt.domain import DEFAULT_SLA, Clock, Job, Location, Objective, Problem, Shift, Technician, TravelSpec
 from dispatchopt.errors import TravelError
-from dispatchopt.travel import build_travel_matrix
+from dispatchopt.travel import attach_matrix, build_travel_matrix, matrix_for_locations, matrix_of
 
 
 def make_problem(travel: TravelSpec, depot: Location, sites: list[Location]) -> Problem:
@@ -23,8 +24,9 @@ def test_haversine_problem_matrix_is_built_once_over_distinct_locations():
     depot = Location(lat=36.07, lon=120.38)
     sites = [Location(lat=36.06, lon=120.33), Location(lat=36.06, lon=120.33)]
     problem = make_problem(TravelSpec(model="haversine"), depot, sites)
-    m = problem.travel_matrix
-    assert problem.travel_matrix is m
+    m = matrix_of(problem)
+    assert matrix_of(problem) is m
+    assert build_travel_matrix(problem) is not m   # a builder call makes a new one
     assert m.seconds.shape == (2, 2)              # depot start == end, the two sites coincide
     assert m.travel_s(depot, sites[1]) == m.travel_s(sites[0], depot) > 0
 
@@ -50,3 +52,34 @@ def test_unknown_model_is_a_travel_error():
     problem = make_problem(TravelSpec(model="teleport"), Location(x=0, y=0), [])
     with pytest.raises(TravelError, match="unknown model 'teleport'"):
         build_travel_matrix(problem)
+
+
+def test_matrix_of_is_rebuilt_for_a_replaced_problem_and_kept_out_of_its_value():
+    depot = Location(x=0, y=0)
+    problem = make_problem(TravelSpec(model="euclidean", speed_kmh=1.0), depot, [Location(x=3, y=4)])
+    before = hash(problem)
+    m = matrix_of(problem)
+    assert hash(problem) == before                 # derived data is not part of the value
+    moved = problem.replace(jobs=(Job(id="J0", location=Location(x=6, y=8), category="standard", skills={},
+                                      duration_s=600, received_s=0, due_s=3600),))
+    assert matrix_of(moved) is not m
+    assert matrix_of(moved).travel_s(depot, Location(x=6, y=8)) == 10 * 60
+    assert matrix_of(problem) is m
+
+
+def test_attach_matrix_gives_a_ready_superset_matrix():
+    depot, site, extra = Location(x=0, y=0), Location(x=3, y=4), Location(x=30, y=40)
+    problem = make_problem(TravelSpec(model="euclidean", speed_kmh=1.0), depot, [site])
+    bigger = matrix_for_locations([extra, site, depot], problem.travel)   # more rows, other order
+    assert attach_matrix(problem, bigger) is problem
+    assert matrix_of(problem) is bigger
+    assert matrix_of(problem).travel_s(depot, site) == 5 * 60
+
+
+def test_attach_matrix_missing_a_location_is_a_travel_error():
+    depot, site = Location(x=0, y=0), Location(x=3, y=4)
+    problem = make_problem(TravelSpec(model="euclidean", speed_kmh=1.0), depot, [site])
+    partial = matrix_for_locations([depot], problem.travel)
+    with pytest.raises(TravelError, match=r"no row for job 'J0' location"):
+        attach_matrix(problem, partial)
+    assert matrix_of(problem).travel_s(depot, site) == 5 * 60   # still builds its own

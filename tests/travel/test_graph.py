@@ -254,3 +254,16 @@ def test_times_and_metres_agree_with_networkx_dijkstra(tmp_path, directed):
             metres = sum(g.edges[a, b]["length"] for a, b in zip(route, route[1:]))
             assert m.metres[i, j] == pytest.approx(metres, rel=1e-12)
     assert math.isfinite(m.metres.max())
+
+
+def test_read_graph_gives_text_node_ids_and_names_a_missing_file(tmp_path):
+    from dispatchopt.travel.graph import read_graph
+
+    g = nx.Graph()
+    g.add_edge(1, 2, length=100.0)          # integer ids: GraphML stores them as text
+    graph = read_graph(write(g, tmp_path))
+    assert sorted(graph.nodes) == ["1", "2"] and graph.has_edge("1", "2")
+    with pytest.raises(TravelError, match="GraphML file .*nowhere.graphml not found"):
+        read_graph(str(tmp_path / "nowhere.graphml"))
+    with pytest.raises(TravelError, match="needs a GraphML file"):
+        read_graph(None)

@@ -50,6 +50,12 @@ class TravelMatrix:
             for i, loc in enumerate(self.locations):
                 self._index.setdefault(loc.key(), i)
 
+    @classmethod
+    def with_index(cls, locations: tuple[Location, ...], seconds: np.ndarray, metres: np.ndarray,
+                   index_map: dict[tuple, int]) -> "TravelMatrix":
+        """A matrix whose ``Location.key()`` -> row map is already known (not recomputed)."""
+        return cls(locations=tuple(locations), seconds=seconds, metres=metres, _index=index_map)
+
     @property
     def index_map(self) -> dict[tuple, int]:
         """``Location.key()`` -> row (read it, do not change it)."""

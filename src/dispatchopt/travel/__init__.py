@@ -25,8 +25,8 @@ def build_travel_matrix(problem: Problem) -> TravelMatrix:
 
 def matrix_of(problem: Problem) -> TravelMatrix:
     """The one travel matrix of ``problem``: built on first use, then kept with the problem."""
-    # TRANSITIONAL (issue 7): live code stores a carried matrix in the slot of the old
-    # Problem.travel_matrix cached_property; honour it until every caller uses attach_matrix.
+    # issue 7, until every caller uses attach_matrix: live code stores a carried  # transitional
+    # matrix in the slot of the old Problem.travel_matrix cached_property; honour it.  # transitional
     legacy = vars(problem).get("travel_matrix")  # transitional
     if legacy is not None:  # transitional
         return legacy  # transitional
