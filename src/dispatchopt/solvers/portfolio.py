@@ -57,13 +57,16 @@ def _lns_improve():
 
 def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0,
                     initial: Plan | None = None, churn_penalty_min: float = 0.0,
-                    use_vroom: bool = True, use_ortools: bool = True, use_lns: bool = True,
-                    exploration: int | None = None) -> Result:
+                    solution_limit: int | None = None, use_vroom: bool = True, use_ortools: bool = True,
+                    use_lns: bool = True, exploration: int | None = None) -> Result:
     """Plan ``problem`` with the portfolio (module doc); ``time_limit_s`` bounds the whole call.
 
-    ``initial`` (a live re-plan's published plan) replaces the construction as the start and
-    its crews are kept; ``churn_penalty_min`` is passed to OR-Tools. The ``use_*`` switches
-    and ``exploration`` (VROOM's level; default by size) are for measurements.
+    ``initial`` (a live re-plan's published plan) replaces the construction as the start; the
+    VROOM phase is then skipped (it would move every job: churn) and OR-Tools re-plans from it
+    with ``churn_penalty_min``. ``solution_limit`` makes the run reproducible: VROOM runs its
+    exploration to the end, the construction and repair get no deadline, OR-Tools stops after
+    that many solutions. The ``use_*`` switches and ``exploration`` (VROOM's level; default
+    by size and budget) are for measurements.
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit_s * 0.97
@@ -75,33 +78,38 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
         candidates.append((cost, name, plan))
         log.info("portfolio: %s cost %.1f, %d jobs planned", name, cost, len(plan.assigned_job_ids()))
 
-    start = initial if initial is not None else start_plan(problem, seed=seed, deadline=t0 + 0.1 * time_limit_s)
+    fixed = solution_limit is not None
+    if initial is not None:
+        start = initial
+    else:
+        start = start_plan(problem, seed=seed, deadline=None if fixed else t0 + 0.1 * time_limit_s)
     phases["start_s"] = time.perf_counter() - t0
     keep("start", start)
-    if use_vroom and any(j.dispatchable for j in problem.jobs):
+    if use_vroom and initial is None and any(j.dispatchable for j in problem.jobs):
         t1 = time.perf_counter()
         budget = min(time_limit_s * VROOM_SHARE, deadline - t1)
         level = exploration if exploration is not None else exploration_for(problem, budget)
         if budget > 0.05:
             vr = solve_vroom(problem, time_limit_s=budget, seed=seed, exploration=level,
-                             fixed_crews=crew_fixes_of(problem, start), relax=False)
+                             fixed_crews=crew_fixes_of(problem, start), relax=False, deterministic=fixed)
             keep(f"vroom(x={level})", vr.plan)
         phases["vroom_s"] = time.perf_counter() - t1
     improve = _lns_improve() if use_lns else None
-    if improve is not None and deadline - time.perf_counter() > 0.2:
+    if improve is not None and not fixed and deadline - time.perf_counter() > 0.2:
         t2 = time.perf_counter()
         best = min(candidates, key=lambda c: c[0])[2]
         lns_deadline = t2 + (deadline - t2) * (0.5 if use_ortools else 1.0)
         keep("lns", improve(problem, best, deadline=lns_deadline, seed=seed))
         phases["lns_s"] = time.perf_counter() - t2
     left = deadline - time.perf_counter()
-    if use_ortools and left > 0.5:
+    if use_ortools and (left > 0.5 or fixed):
         from .routing import solve_routing
 
         t3 = time.perf_counter()
         best = min(candidates, key=lambda c: c[0])[2]
-        routed = solve_routing(problem, time_limit_s=left, seed=seed, initial=best,
-                               churn_penalty_min=churn_penalty_min, stall_s=max(1.0, 0.25 * left))
+        routed = solve_routing(problem, time_limit_s=max(left, 0.5), seed=seed, initial=best,
+                               churn_penalty_min=churn_penalty_min, solution_limit=solution_limit,
+                               stall_s=max(1.0, 0.25 * left))
         keep("ortools", routed.plan)
         phases["ortools_s"] = time.perf_counter() - t3
         phases.update({f"ortools_{k}": v for k, v in routed.stats.extra.items()

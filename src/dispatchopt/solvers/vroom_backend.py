@@ -171,14 +171,18 @@ class _Model:
 
 def _vehicle(vroom, problem: Problem, v: int, tech: Technician, skills: SkillIds, offset: int,
              totals: tuple[int, int]):
-    breaks = []
-    for b, rule in enumerate(tech.breaks):
-        breaks.append(vroom.Break(v * 100 + b, [vroom.TimeWindow(rule.earliest_s + offset, rule.latest_s + offset)],
-                                  service=int(rule.duration_s), description="break"))
-    for g, (a, b) in enumerate(zip(tech.shifts, tech.shifts[1:])):
-        if b.start_s > a.end_s:
-            breaks.append(vroom.Break(v * 100 + 50 + g, [vroom.TimeWindow(a.end_s + offset, a.end_s + offset)],
-                                      service=int(b.start_s - a.end_s), description="shift gap"))
+    # VROOM wants breaks in time order with windows that can follow one another: a floating
+    # break whose window meets a shift gap is left to the forward pass (it re-decides breaks).
+    gaps = [(a.end_s, b.start_s) for a, b in zip(tech.shifts, tech.shifts[1:]) if b.start_s > a.end_s]
+    spans = [(a, a, b - a, "shift gap") for a, b in gaps]
+    last_rule_end = None
+    for rule in sorted(tech.breaks, key=lambda r: (r.earliest_s, r.latest_s)):
+        clash = any(rule.earliest_s <= b and a <= rule.latest_s + rule.duration_s for a, b in gaps)
+        if not clash and (last_rule_end is None or rule.earliest_s >= last_rule_end):
+            spans.append((rule.earliest_s, rule.latest_s, rule.duration_s, "break"))
+            last_rule_end = rule.latest_s + rule.duration_s
+    breaks = [vroom.Break(v * 100 + i, [vroom.TimeWindow(lo + offset, hi + offset)], service=int(d), description=kind)
+              for i, (lo, hi, d, kind) in enumerate(sorted(spans))]
     cap_demand = tech.capacity if tech.capacity > 0 else totals[0]
     cap_service = totals[1]
     extra = {}
@@ -258,11 +262,11 @@ def build_input(problem: Problem, jobs: Iterable[Job], fixed_crews: CrewFixes, *
     return _Model(inp, offset, vehicle_tech, task_of, tightened)
 
 
-def _run(model: _Model, *, time_limit_s: float, exploration: int, threads: int) -> list[dict]:
+def _run(model: _Model, *, time_limit_s: float | None, exploration: int, threads: int) -> list[dict]:
     if not model.task_of:
         return []
-    solution = model.vroom_input.solve(exploration_level=int(exploration), nb_threads=int(threads),
-                                       timeout=dt.timedelta(seconds=max(0.05, float(time_limit_s))))
+    timeout = {} if time_limit_s is None else {"timeout": dt.timedelta(seconds=max(0.05, float(time_limit_s)))}
+    solution = model.vroom_input.solve(exploration_level=int(exploration), nb_threads=int(threads), **timeout)
     return solution.to_dict().get("routes", [])
 
 
@@ -327,7 +331,7 @@ def status_of(problem: Problem, plan: Plan) -> SolveStatus:
 
 def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, exploration: int = 5,
                 fixed_crews: CrewFixes | None = None, threads: int = 1, hard_sla: bool = True,
-                relax: bool = True, repair: bool = True) -> Result:
+                relax: bool = True, repair: bool = True, deterministic: bool = False) -> Result:
     """Plan ``problem`` with VROOM (see the module doc); every plan returned verifies clean.
 
     ``time_limit_s`` bounds the whole call; VROOM's own timeout is what is left of it.
@@ -335,6 +339,8 @@ def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, explora
     ``hard_sla``: SLA due as the hard window end where reachable, then (``relax``) one more pass
     with the jobs the first pass dropped relaxed, if there is time left. ``repair``: hand what
     is still unassigned to ``repair_plan``. ``seed`` is recorded (VROOM is deterministic).
+    ``deterministic``: VROOM runs its exploration to the end (no timeout) and the repair has no
+    deadline, so the same call gives the same plan on any machine (the time limit is not kept).
     """
     if not 0 <= int(exploration) <= 5:
         raise ParameterError(f"exploration: must be 0..5, got {exploration!r}")
@@ -344,7 +350,8 @@ def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, explora
     deadline = t0 + time_limit_s
     phases: dict[str, float] = {}
     if fixed_crews is None:
-        fixed_crews = crew_fixes_of(problem, start_plan(problem, seed=seed, deadline=t0 + 0.15 * time_limit_s))
+        start_deadline = None if deterministic else t0 + 0.15 * time_limit_s
+        fixed_crews = crew_fixes_of(problem, start_plan(problem, seed=seed, deadline=start_deadline))
         phases["crew_start_s"] = time.perf_counter() - t0
     excluded = excluded_jobs(problem, fixed_crews)
     jobs = [job for job in problem.jobs if job.id not in excluded]
@@ -352,7 +359,8 @@ def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, explora
 
     def one_pass(relaxed: Iterable[str], budget_s: float) -> tuple[Plan, _Model]:
         model = build_input(problem, jobs, fixed_crews, hard_sla=hard_sla, relaxed=relaxed)
-        raw = _run(model, time_limit_s=budget_s, exploration=exploration, threads=threads)
+        raw = _run(model, time_limit_s=None if deterministic else budget_s, exploration=exploration,
+                   threads=threads)
         return plan_from_sequences(problem, _sequences(model, raw), info, excluded), model
 
     t1 = time.perf_counter()
@@ -361,7 +369,7 @@ def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, explora
     cost = plan_cost(problem, plan)
     dropped = sorted(j for j in model.tightened if j not in plan.assigned_job_ids())
     left = deadline - time.perf_counter()
-    if dropped and relax and left > phases["vroom_s"] * 1.2:
+    if dropped and relax and (deterministic or left > phases["vroom_s"] * 1.2):
         t2 = time.perf_counter()
         plan2, _ = one_pass(dropped, left * 0.8)
         phases["vroom_relax_s"] = time.perf_counter() - t2
@@ -372,7 +380,7 @@ def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, explora
             plan, cost = plan2, cost2
     if repair and plan.unassigned:
         t3 = time.perf_counter()
-        plan = repair_plan(problem, plan, deadline_s=max(deadline, t3 + 0.05))
+        plan = repair_plan(problem, plan, deadline_s=None if deterministic else max(deadline, t3 + 0.05))
         phases["repair_s"] = time.perf_counter() - t3
         cost = plan_cost(problem, plan)
     status = status_of(problem, plan)
