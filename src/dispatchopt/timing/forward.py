@@ -62,8 +62,7 @@ class TechContext:
         matrix = problem.travel_matrix
         shifts = [(s.start_s, s.end_s) for s in tech.shifts]
         if shifts:
-            start, end = shifts[-1]
-            shifts[-1] = (start, end + max(0, tech.max_overtime_s))
+            shifts[-1] = (shifts[-1][0], rules.shift_end_with_overtime_s(tech))
         self.tech = tech
         self.id = tech.id
         self.shifts: tuple[tuple[int, int], ...] = tuple(shifts)
@@ -304,7 +303,7 @@ def materialise(problem: Problem, tech_id: str, starts: Sequence[tuple[str, int]
         return route
     tech = problem.technician(tech_id)
     shifts = [(s.start_s, s.end_s) for s in tech.shifts]
-    shifts[-1] = (shifts[-1][0], shifts[-1][1] + max(0, tech.max_overtime_s))
+    shifts[-1] = (shifts[-1][0], rules.shift_end_with_overtime_s(tech))
 
     def inside(lo: int, hi: int) -> bool:
         return any(a <= lo and hi <= b for a, b in shifts)

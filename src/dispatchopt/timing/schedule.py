@@ -34,7 +34,7 @@ def build_route(problem: Problem, tech_id: str, starts: Sequence[tuple[str, int]
 
     # Travel happens only inside shifts and outside breaks (the last shift may run over).
     spans = [(sh.start_s, sh.end_s) for sh in tech.shifts]
-    spans[-1] = (spans[-1][0], spans[-1][1] + max(0, tech.max_overtime_s))
+    spans[-1] = (spans[-1][0], rules.shift_end_with_overtime_s(tech))
 
     def travel_until(t: int, travel: int, hi: int) -> int:
         """Earliest arrival leaving at ``t`` with ``travel`` seconds of driving, counting only
