@@ -7,28 +7,34 @@ the check for a Problem changed in code (a live re-plan, a what-if variant). Eac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from ..errors import ScenarioError
-
-if TYPE_CHECKING:  # pragma: no cover - annotations only, within the domain package
-    from .job import Job
-    from .problem import Problem
-    from .technician import Technician
+from .job import Job
+from .sla import SlaLevel
+from .technician import Technician
 
 PREEMPTION_POLICIES = ("finish_current", "interrupt")
 """What a working technician does when an emergency of a category arrives (see live/)."""
 
 
-def _fail(problem: "Problem", field: str, item_id: str | None, value: object, what: str) -> ScenarioError:
-    where = problem.source or problem.name
+@dataclass(frozen=True)
+class _Where:
+    """What the messages name: the problem's file, else its name; and its categories."""
+
+    label: str
+    source: str | None
+    sla: Mapping[str, SlaLevel]
+
+
+def _fail(problem: _Where, field: str, item_id: str | None, value: object, what: str) -> ScenarioError:
     named = f" (id {item_id!r})" if item_id is not None else ""
-    return ScenarioError(f"{where}: {field}{named}: {what}", source=problem.source, field=field,
+    return ScenarioError(f"{problem.label}: {field}{named}: {what}", source=problem.source, field=field,
                          item_id=item_id, value=value)
 
 
-def _check_levels(problem: "Problem", field: str, item_id: str, skills: Mapping) -> None:
+def _check_levels(problem: _Where, field: str, item_id: str, skills: Mapping) -> None:
     for skill, level in skills.items():
         if not isinstance(skill, str) or not skill:
             raise _fail(problem, field, item_id, skill, f"skill name must be a non-empty text, got {skill!r}")
@@ -37,7 +43,7 @@ def _check_levels(problem: "Problem", field: str, item_id: str, skills: Mapping)
                         f"level must be a whole number >= 1, got {level!r}")
 
 
-def _check_technician(problem: "Problem", i: int, tech: "Technician") -> None:
+def _check_technician(problem: _Where, i: int, tech: Technician) -> None:
     field = f"technicians[{i}]"
     _check_levels(problem, f"{field}.skills", tech.id, tech.skills)
     if not tech.shifts:
@@ -59,7 +65,7 @@ def _check_technician(problem: "Problem", i: int, tech: "Technician") -> None:
                         "earliest must not be after latest and the duration must not be negative")
 
 
-def _check_job(problem: "Problem", i: int, job: "Job", tech_ids: set[str]) -> None:
+def _check_job(problem: _Where, i: int, job: Job, tech_ids: set[str]) -> None:
     field = f"jobs[{i}]"
     if job.category not in problem.sla:
         raise _fail(problem, f"{field}.category", job.id, job.category,
@@ -83,25 +89,28 @@ def _check_job(problem: "Problem", i: int, job: "Job", tech_ids: set[str]) -> No
             raise _fail(problem, f"{field}.pinned_to", job.id, pin, f"pinned to unknown technician {pin!r}")
 
 
-def check_problem(problem: "Problem") -> None:
-    """Raise a ScenarioError on the first broken invariant: technician and job ids unique,
+def check_problem(*, name: str, source: str | None, sla: Mapping[str, SlaLevel],
+                  technicians: Sequence[Technician], jobs: Sequence[Job], preemption: Mapping[str, str]) -> None:
+    """Cross-check the fields of a Problem (passed one by one: this module does not import
+    the Problem). Raise a ScenarioError on the first broken invariant: technician and job ids unique,
     skills with whole levels >= 1, shifts sorted and non-overlapping, breaks well formed, every
     job's category in ``sla``, windows non-empty, crew size between 1 and the number of
     technicians, pinned technicians known (each once, no more than the crew size), preemption
     policies known for known categories."""
+    problem = _Where(label=source or name, source=source, sla=sla)
     tech_ids: set[str] = set()
-    for i, tech in enumerate(problem.technicians):
+    for i, tech in enumerate(technicians):
         if tech.id in tech_ids:
             raise _fail(problem, f"technicians[{i}].id", tech.id, tech.id, f"duplicate technician id {tech.id!r}")
         tech_ids.add(tech.id)
         _check_technician(problem, i, tech)
     job_ids: set[str] = set()
-    for i, job in enumerate(problem.jobs):
+    for i, job in enumerate(jobs):
         if job.id in job_ids:
             raise _fail(problem, f"jobs[{i}].id", job.id, job.id, f"duplicate job id {job.id!r}")
         job_ids.add(job.id)
         _check_job(problem, i, job, tech_ids)
-    for category, policy in problem.preemption.items():
+    for category, policy in preemption.items():
         if category not in problem.sla:
             raise _fail(problem, f"preemption[{category!r}]", None, category, f"unknown category {category!r}")
         if policy not in PREEMPTION_POLICIES:

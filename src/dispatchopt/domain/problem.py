@@ -122,7 +122,8 @@ class Problem:
         field, id and value of the first broken invariant). Derived data is rebuilt on first use
         (or given with ``dispatchopt.travel.attach_matrix``)."""
         new = dataclasses.replace(self, **changes)
-        check_problem(new)
+        check_problem(name=new.name, source=new.source, sla=new.sla, technicians=new.technicians,
+                      jobs=new.jobs, preemption=new.preemption)
         return new
 
 
