@@ -128,62 +128,24 @@ class Plan:
 
     @classmethod
     def from_json(cls, problem: Problem, data: dict[str, Any], *, source: str = "<plan>") -> "Plan":
-        """Read a v1 plan back. Times are parsed on the problem's clock; keys are checked."""
-        clock = problem.clock
+        """Read a v1 plan back. Times are parsed on the problem's clock; keys are checked.
 
-        def need(obj: dict, key: str, where: str):
-            if not isinstance(obj, dict) or key not in obj:
-                raise PlanFormatError(f"{source}: {where}: missing key '{key}'")
-            return obj[key]
-
-        def secs(value: Any, where: str) -> int:
-            try:
-                return clock.to_seconds(str(value))
-            except ValueError as exc:
-                raise PlanFormatError(f"{source}: {where}: bad time {value!r} ({exc})") from None
-
-        def num(value: Any, where: str) -> float:
-            try:
-                return float(value)
-            except (TypeError, ValueError):
-                raise PlanFormatError(f"{source}: {where}: not a number: {value!r}") from None
-
-        solver_raw = data.get("solver") or {}
-        solver = SolverInfo(backend=str(solver_raw.get("backend", "unknown")),
-                            time_limit_s=solver_raw.get("time_limit_s"),
-                            seed=int(solver_raw.get("seed", 0) or 0),
-                            status=str(solver_raw.get("status", "feasible")),
-                            objective=solver_raw.get("objective"), wall_s=solver_raw.get("wall_s"))
-        routes = []
-        for r_i, raw in enumerate(need(data, "routes", "plan")):
-            where = f"routes[{r_i}]"
-            tech = str(need(raw, "technician", where))
-            visits = []
-            for v_i, v in enumerate(raw.get("visits", [])):
-                vw = f"{where} (technician '{tech}').visits[{v_i}]"
-                visits.append(Visit(job=str(need(v, "job", vw)),
-                                    arrival_s=secs(need(v, "arrival", vw), vw + ".arrival"),
-                                    start_s=secs(need(v, "start", vw), vw + ".start"),
-                                    end_s=secs(need(v, "end", vw), vw + ".end"),
-                                    travel_s=int(round(num(v.get("travel_minutes", 0), vw) * 60)),
-                                    distance_m=num(v.get("distance_km", 0), vw) * 1000,
-                                    late_s=int(round(num(v.get("late_minutes", 0), vw) * 60))))
-            breaks = tuple(BreakTaken(secs(need(b, "start", where), where + ".breaks.start"),
-                                      secs(need(b, "end", where), where + ".breaks.end"))
-                           for b in raw.get("breaks", []))
-            ret = None
-            if raw.get("return") is not None:
-                rr = raw["return"]
-                ret = Return(arrival_s=secs(need(rr, "arrival", where + ".return"), where + ".return.arrival"),
-                             travel_s=int(round(num(rr.get("travel_minutes", 0), where) * 60)),
-                             distance_m=num(rr.get("distance_km", 0), where) * 1000)
-            departure = secs(raw["departure"], where + ".departure") if raw.get("departure") else None
-            routes.append(Route(technician=tech, visits=tuple(visits), breaks=breaks, ret=ret,
-                                departure_s=departure))
-        unassigned = tuple(Unassigned(job=str(need(u, "job", "unassigned")), reason=str(u.get("reason", "")))
-                           for u in data.get("unassigned", []))
-        return cls(scenario=str(data.get("scenario", problem.name)), clock=clock, solver=solver,
-                   routes=tuple(routes), unassigned=unassigned, kpis=data.get("kpis"))
+        Raises :class:`PlanFormatError` naming the source, the field (``routes[0] (technician
+        'T1').visits[2].start``) and the value found.
+        """
+        reader = _PlanReader(problem.clock, source)
+        reader.expect_object(data, "plan")
+        solver = reader.solver(data.get("solver") or {})
+        routes = tuple(reader.route(raw, f"routes[{i}]")
+                       for i, raw in enumerate(reader.expect_list(reader.need(data, "routes", "plan"),
+                                                                  "plan.routes")))
+        unassigned = []
+        for i, item in enumerate(reader.expect_list(data.get("unassigned", []), "plan.unassigned")):
+            where = f"unassigned[{i}]"
+            unassigned.append(Unassigned(job=str(reader.need(item, "job", where)),
+                                         reason=str(item.get("reason", ""))))
+        return cls(scenario=str(data.get("scenario", problem.name)), clock=problem.clock, solver=solver,
+                   routes=routes, unassigned=tuple(unassigned), kpis=data.get("kpis"))
 
     @classmethod
     def load(cls, problem: Problem, path: str | Path) -> "Plan":
@@ -215,3 +177,99 @@ class Plan:
 
         return pd.DataFrame([{"job": u.job, "reason": u.reason} for u in self.unassigned],
                             columns=["job", "reason"])
+
+
+class _PlanReader:
+    """The checks of :meth:`Plan.from_json`: every error names the source, the field and the value."""
+
+    def __init__(self, clock: Clock, source: str) -> None:
+        self.clock = clock
+        self.source = source
+
+    def error(self, where: str, what: str) -> PlanFormatError:
+        return PlanFormatError(f"{self.source}: {where}: {what}")
+
+    def expect_object(self, value: Any, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.error(where, f"expected an object, got {type(value).__name__} {value!r:.60}")
+        return value
+
+    def expect_list(self, value: Any, where: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.error(where, f"expected a list, got {type(value).__name__} {value!r:.60}")
+        return value
+
+    def need(self, obj: Any, key: str, where: str) -> Any:
+        if not isinstance(obj, dict) or key not in obj:
+            raise self.error(where, f"missing key '{key}'")
+        return obj[key]
+
+    def secs(self, value: Any, where: str) -> int:
+        try:
+            return self.clock.to_seconds(str(value))
+        except ValueError as exc:
+            raise self.error(where, f"bad time {value!r} ({exc})") from None
+
+    def num(self, value: Any, where: str) -> float:
+        if isinstance(value, bool):
+            raise self.error(where, f"not a number: {value!r}")
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise self.error(where, f"not a number: {value!r}") from None
+
+    def minutes_s(self, obj: dict[str, Any], key: str, where: str) -> int:
+        """An optional ``*_minutes`` figure (default 0) as int seconds."""
+        return int(round(self.num(obj.get(key, 0), f"{where}.{key}") * 60))
+
+    def optional_number(self, obj: dict[str, Any], key: str, where: str) -> Any:
+        value = obj.get(key)
+        if value is not None:
+            self.num(value, f"{where}.{key}")
+        return value
+
+    def solver(self, raw: Any) -> SolverInfo:
+        raw = self.expect_object(raw, "solver")
+        seed = raw.get("seed", 0) or 0
+        if isinstance(seed, bool) or not isinstance(seed, int | float | str):
+            raise self.error("solver.seed", f"not an integer: {seed!r}")
+        try:
+            seed = int(seed)
+        except ValueError:
+            raise self.error("solver.seed", f"not an integer: {seed!r}") from None
+        return SolverInfo(backend=str(raw.get("backend", "unknown")),
+                          time_limit_s=self.optional_number(raw, "time_limit_s", "solver"),
+                          seed=seed, status=str(raw.get("status", "feasible")),
+                          objective=self.optional_number(raw, "objective", "solver"),
+                          wall_s=self.optional_number(raw, "wall_s", "solver"))
+
+    def visit(self, raw: Any, where: str) -> Visit:
+        raw = self.expect_object(raw, where)
+        return Visit(job=str(self.need(raw, "job", where)),
+                     arrival_s=self.secs(self.need(raw, "arrival", where), where + ".arrival"),
+                     start_s=self.secs(self.need(raw, "start", where), where + ".start"),
+                     end_s=self.secs(self.need(raw, "end", where), where + ".end"),
+                     travel_s=self.minutes_s(raw, "travel_minutes", where),
+                     distance_m=self.num(raw.get("distance_km", 0), where + ".distance_km") * 1000,
+                     late_s=self.minutes_s(raw, "late_minutes", where))
+
+    def route(self, raw: Any, where: str) -> Route:
+        raw = self.expect_object(raw, where)
+        tech = str(self.need(raw, "technician", where))
+        where = f"{where} (technician '{tech}')"
+        visits = tuple(self.visit(v, f"{where}.visits[{i}]")
+                       for i, v in enumerate(self.expect_list(raw.get("visits", []), where + ".visits")))
+        breaks = []
+        for i, b in enumerate(self.expect_list(raw.get("breaks", []), where + ".breaks")):
+            bw = f"{where}.breaks[{i}]"
+            breaks.append(BreakTaken(self.secs(self.need(b, "start", bw), bw + ".start"),
+                                     self.secs(self.need(b, "end", bw), bw + ".end")))
+        ret = None
+        if raw.get("return") is not None:
+            rw = where + ".return"
+            rr = self.expect_object(raw["return"], rw)
+            ret = Return(arrival_s=self.secs(self.need(rr, "arrival", rw), rw + ".arrival"),
+                         travel_s=self.minutes_s(rr, "travel_minutes", rw),
+                         distance_m=self.num(rr.get("distance_km", 0), rw + ".distance_km") * 1000)
+        departure = self.secs(raw["departure"], where + ".departure") if raw.get("departure") else None
+        return Route(technician=tech, visits=visits, breaks=tuple(breaks), ret=ret, departure_s=departure)
