@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dispatchopt.live import (Bumped, CallCustomer, DispatchState, DurationOverrun, NewJob,
                               Reappoint, apply)
-from dispatchopt.live.insert import BumpRecord
+from dispatchopt.live.workspace import BumpRecord
 from dispatchopt.live.notify import Diff, JobChange, describe, diff_plans, notifications
 from dispatchopt.audit.verify import verify
 from helpers import H, M, job, make_plan, make_problem, route, tech

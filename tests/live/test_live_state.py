@@ -12,7 +12,7 @@ import pytest
 from dispatchopt.domain import Location
 from dispatchopt.errors import EventError
 from dispatchopt.live import DispatchState, NewJob, apply
-from dispatchopt.live.state import carry_matrix
+from dispatchopt.live.matrix import carry_matrix
 from dispatchopt.scenario import problem_from_dict
 from dispatchopt.synth.generate import generate_scenario
 from dispatchopt.travel import build_travel_matrix

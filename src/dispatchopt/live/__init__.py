@@ -12,11 +12,12 @@ from .events import (CustomerNotHome as CustomerNotHome, DurationOverrun as Dura
                      TechnicianUnavailable as TechnicianUnavailable, apply as apply,
                      apply_all as apply_all, event_to_json as event_to_json,
                      parse_event as parse_event, parse_job as parse_job)
-from .insert import Dispatch as Dispatch, is_emergency as is_emergency
 from .notify import (Bumped as Bumped, CallCustomer as CallCustomer, Diff as Diff,
                      JobChange as JobChange, Reappoint as Reappoint, Update as Update)
+from .preemption import is_emergency as is_emergency
 from .replan import replan as replan
 from .state import DispatchState as DispatchState, TechnicianStatus as TechnicianStatus
+from .workspace import Dispatch as Dispatch
 
 __all__ = ["Bumped", "CallCustomer", "CustomerNotHome", "Diff", "Dispatch", "DispatchState",
            "DurationOverrun", "Event", "JobCancelled", "JobChange", "JobCompleted", "JobStarted",

@@ -5,7 +5,7 @@ come in time order). What each event does to the Problem (the source of truth) a
 
 ``NewJob(job)``
     appended to ``problem.jobs`` (default ``received_at``: now) and placed (emergencies first,
-    see :mod:`.insert`).
+    see :mod:`.preemption`).
 ``JobStarted(job, technician=None)``
     the job is in hand from now (the start is recorded at the earliest moment the travel model
     allows, never before now, the window start or its receipt): taken out of whichever route
@@ -50,9 +50,11 @@ from .. import rules
 from ..domain import Job, Problem, Shift
 from ..errors import EventError, ScenarioError
 from ..timing.schedule import build_route
-from .insert import Workspace, is_emergency
-from .notify import Reappoint, Update, diff_plans, notifications
+from .dispatcher import finish, place_pending
+from .notify import Notification, Reappoint, Update, diff_plans, notifications
+from .preemption import is_emergency
 from .state import DispatchState
+from .workspace import Workspace
 
 log = logging.getLogger("dispatchopt")
 
@@ -139,19 +141,20 @@ def apply(state: DispatchState, event: Event) -> Update:
     cause = _cause(problem, event)
     ws = Workspace(state, int(event.at_s), cause=cause)
     silent: set[str] = set()
-    extra: list = []
+    extra: list[Notification] = []
     handler = _HANDLERS.get(type(event))
     if handler is None:
         raise EventError(f"unknown event type {type(event).__name__}")
     handler(ws, event, silent, extra)
-    ws.place_pending()
+    place_pending(ws)
     return conclude(ws, state, event, t0, silent=silent, extra=extra,
                     history=describe_event(ws.problem, event))
 
 
-def conclude(ws: Workspace, before: DispatchState, event: Any, t0: float, *, silent: Iterable[str] = (),
-             extra: Iterable = (), history: str | None = None, backend: str | None = None) -> Update:
-    new_state, changed = ws.finish(published=before.plan, history=history, backend=backend)
+def conclude(ws: Workspace, before: DispatchState, event: Event | None, t0: float, *,
+             silent: Iterable[str] = (), extra: Iterable[Notification] = (), history: str | None = None,
+             backend: str | None = None) -> Update:
+    new_state, changed = finish(ws, published=before.plan, history=history, backend=backend)
     diff = diff_plans(before.plan, new_state.plan, changed)
     notes = notifications(new_state.problem, before.problem, diff, ws.now, bumps=ws.bumps,
                           unassigned=new_state.unassigned, silent=silent)
@@ -251,7 +254,7 @@ def _start(ws: Workspace, job: Job, techs: list[str]) -> int:
         tp = ws.plans[tid]
         if tp.heading is not None:      # it went elsewhere: the visit it was heading to waits
             ws.plans[tid] = replace(tp, heading=None, heading_breaks=(),
-                                    suffix=((tp.heading[0], ws._fixed(tp.heading)),) + tp.suffix)
+                                    suffix=((tp.heading[0], ws.fixed(tp.heading)),) + tp.suffix)
     start = max(_clamp_start(ws, tid, job) for tid in techs)
     if start > ws.now + 60:
         ws.notes.append(f"{job.id}: recorded as started at {ws.t(start)}, the earliest the travel "

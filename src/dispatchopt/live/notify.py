@@ -27,6 +27,8 @@ from typing import Any
 from .. import rules
 from ..domain import Problem
 from ..plan import Plan
+from .state import DispatchState
+from .workspace import BumpRecord, Dispatch
 
 CALL_AHEAD_S = 15 * 60
 MAX_DELAY_S = 30 * 60
@@ -156,7 +158,7 @@ def diff_plans(old: Plan, new: Plan, techs: Iterable[str] | None = None) -> Diff
 
 
 def notifications(problem: Problem, old_problem: Problem, diff: Diff, now_s: int, *,
-                  bumps: Mapping[str, Any] | None = None, unassigned: Iterable[str] = (),
+                  bumps: Mapping[str, BumpRecord] | None = None, unassigned: Iterable[str] = (),
                   silent: Iterable[str] = ()) -> list[Notification]:
     """Calls, re-appointments and bump notices for ``diff`` (see the module doc)."""
     silent = set(silent)
@@ -225,11 +227,11 @@ class Update:
     """The answer to one event (or re-plan): the new state (its ``plan`` is to be published),
     the diff against the previously published plan, the notices, who was dispatched, notes."""
 
-    state: Any                          # DispatchState
-    event: Any
+    state: DispatchState
+    event: Any                          # the Event answered (None for a re-plan)
     diff: Diff
     notifications: tuple[Notification, ...]
-    dispatches: tuple[Any, ...] = ()    # insert.Dispatch
+    dispatches: tuple[Dispatch, ...] = ()
     notes: tuple[str, ...] = ()
     elapsed_ms: float = 0.0
 

@@ -3,7 +3,7 @@
 :func:`replan` builds a *sub-problem* of what is still open at "now":
 
 * every technician, starting where and when it is free (after its frozen visits and the visit it
-  is heading to: :class:`~.state.TechPlan` ``base``): shifts clipped to start at that time, start
+  is heading to: :class:`~.techplan.TechPlan` ``base``): shifts clipped to start at that time, start
   location = that place, end unchanged; breaks it has taken are dropped, the others keep their
   latest start with the earliest start clipped to the availability (a break it can no longer
   take, if owed, leaves it no work: a zero-length shift); ``max_jobs``, ``max_work_minutes`` and
@@ -46,10 +46,12 @@ from ..objective import plan_cost
 from ..plan import Plan, SolverInfo, Unassigned
 from ..timing.schedule import build_route
 from ..solvers import solve
+from .dispatcher import place_pending
 from .events import conclude
-from .insert import Workspace
 from .notify import Update
-from .state import DispatchState, route_breaks
+from .state import DispatchState
+from .techplan import route_breaks
+from .workspace import Workspace
 
 log = logging.getLogger("dispatchopt")
 
@@ -176,7 +178,7 @@ def _stitch(state: DispatchState, result, t0: float, techs: set[str], sub_ids: s
     for job_id in planned:
         ws.unassigned.pop(job_id, None)
     ws.settle()
-    ws.place_pending()
+    place_pending(ws)
     return conclude(ws, state, None, t0, history=None, backend=f"live-reopt+{result.plan.solver.backend}")
 
 
