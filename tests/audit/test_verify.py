@@ -514,6 +514,14 @@ def test_every_rule_has_a_test():
     assert missing == []
 
 
+def test_every_rule_has_exactly_one_check():
+    from dispatchopt.audit import plan_checks, route_checks
+
+    assert set(plan_checks.CHECKS).isdisjoint(route_checks.CHECKS)
+    assert sorted({**plan_checks.CHECKS, **route_checks.CHECKS}) == sorted(RULES)
+    assert len(RULES) == len(set(RULES))
+
+
 def test_breaks_taken_are_recomputed_not_trusted():
     problem = with_lunch()
     r = Route("T1", visits=(), breaks=(BreakTaken(3 * H + 30 * M, 4 * H),))

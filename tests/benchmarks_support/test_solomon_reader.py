@@ -9,6 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import make_plan
+
+from dispatchopt.audit.verify import format_violations, verify
 from dispatchopt.timing.schedule import build_route
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,6 +73,8 @@ def test_plan_distance_matches_the_independent_check():
         starts.append((str(c), clock))
         clock, place = clock + int(inst.service[c]) * 60, c
     route = build_route(problem, "V01", starts)
+    violations = verify(problem, make_plan(problem, [route]))
+    assert violations == [], format_violations(violations)
     check = solomon.check_routes(inst, [seq])
     assert check.problems[-1].startswith("89 customers not served")
     assert len(check.problems) == 1
