@@ -11,8 +11,8 @@ import yaml
 
 from ..errors import ScenarioError
 from ..scenario import problem_from_dict
-from ..synth.generate import generate_scenario
-from .common import EXIT_OK, out, positive_int
+from ..synth.generate import generate_scenario, load_of
+from .common import EXIT_OK, out, positive_float, positive_int
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -23,6 +23,12 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=positive_int, required=True, metavar="M")
     p.add_argument("--seed", type=int, default=0, metavar="S")
     p.add_argument("--out", required=True, metavar="FILE", help="scenario file (.yaml or .json)")
+    p.add_argument("--load", type=positive_float, metavar="F",
+                   help="a busy day: service technician-minutes (duration x crew size) over the work "
+                        "minutes of the technicians who may work alone, exactly F (0.7 quiet, 1.0 full, "
+                        "1.3 overloaded); adds hot spots, early emergencies, 2-hour windows, drainage crews")
+    p.add_argument("--hotspots", type=int, metavar="N",
+                   help="hot spots the jobs cluster around (default 3 with --load, else 0)")
     p.set_defaults(func=cmd_generate)
 
 
@@ -33,12 +39,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if suffix not in (".yaml", ".yml", ".json"):
         raise ScenarioError(f"--out {target}: unknown scenario format {suffix or target.name!r} "
                             "(expected .yaml, .yml or .json)", source=str(target))
-    data = generate_scenario(args.technicians, args.jobs, seed=args.seed)
+    data = generate_scenario(args.technicians, args.jobs, seed=args.seed, load=args.load,
+                             hotspots=args.hotspots)
     problem_from_dict(data, source=str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".json":
         target.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     else:
         target.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    out(f"scenario: {target} ({args.technicians} technicians, {args.jobs} jobs, seed {args.seed})")
+    out(f"scenario: {target} ({args.technicians} technicians, {args.jobs} jobs, seed {args.seed}, "
+        f"load {load_of(data):.3f})")
     return EXIT_OK
