@@ -147,6 +147,16 @@ def insertions(problem: Problem, route: TimedRoute, job: Job, *, frozen: int = 0
             yield found
 
 
+def insertion_at(problem: Problem, route: TimedRoute, job: Job, position: int, *,
+                 start_s: int | None = None, not_before_s: int | None = None) -> Insertion | None:
+    """``job`` at ``position`` of ``route`` priced by the route-cost change, or None when it
+    does not fit there (the building block of callers that choose positions themselves)."""
+    lower = not_before_s
+    if route.not_before_s is not None and (lower is None or route.not_before_s > lower):
+        lower = route.not_before_s
+    return _try(problem, route, job, position, start_s, lower, None)
+
+
 def best_insertion(problem: Problem, route: TimedRoute, job: Job, *, frozen: int = 0,
                    start_s: int | None = None, not_before_s: int | None = None,
                    cost: Callable[[RouteState], float] | None = None,
