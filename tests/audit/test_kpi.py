@@ -1,4 +1,4 @@
-"""KPIs hand-computed on a 2-technician, 4-job problem, plus bounds and the table/compare helpers.
+"""KPIs hand-computed on hand-made plans, plus the flattening and the table/compare helpers.
 
 Euclidean travel at speed 1: one coordinate unit = one minute = one km. Time 0 = 08:00.
 """
@@ -6,12 +6,11 @@ Euclidean travel at speed 1: one coordinate unit = one minute = one km. Time 0 =
 from __future__ import annotations
 
 import dataclasses
-import random
 
-import pytest
+import numpy as np
 from helpers import H, M, job, make_plan, make_problem, route, tech
 
-from dispatchopt.audit.kpi import KPI_KEYS, compare_kpis, compute_kpis, kpi_table
+from dispatchopt.audit.kpi import KPI_KEYS, compare_kpis, compute_kpis, flat_kpis, kpi_table
 from dispatchopt.audit.verify import verify
 
 CONTRACT_KEYS = {"on_time_rate", "on_time_rate_by_category", "travel_minutes", "distance_km", "late_jobs",
@@ -90,23 +89,60 @@ def test_empty_plan():
     assert compute_kpis(no_jobs, make_plan(no_jobs, []))["on_time_rate"] == 1.0
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_rates_are_bounded(seed):
-    rng = random.Random(seed)
-    techs = [tech(f"T{i}", x=rng.uniform(0, 30), y=rng.uniform(0, 30)) for i in range(3)]
-    jobs = [job(f"J{i}", x=rng.uniform(0, 30), y=rng.uniform(0, 30), due_s=rng.randint(0, 4 * H),
-                category=rng.choice(["emergency", "urgent", "standard"])) for i in range(8)]
+def test_one_long_delay_puts_the_mean_above_the_p95():
+    """20 jobs on time and one 100 min late: the p95 (linear between ranks, rank 19 of 0..20) is
+    0 while the mean is 100 / 21; a p95 is not an upper bound of the mean."""
+    jobs = [job(f"J{k:02d}", due_s=8 * H, duration_min=10) for k in range(20)]
+    jobs.append(job("J20", due_s=100 * M, duration_min=10))
+    problem = make_problem(techs=[tech("T1")], jobs=jobs)
+    plan = make_plan(problem, [route(problem, "T1", [(j.id, 10 * M * k) for k, j in enumerate(jobs)])])
+    assert verify(problem, plan) == []
+    kpis = compute_kpis(problem, plan)
+    assert kpis["late_jobs"] == 1
+    assert kpis["mean_late_minutes"] == 4.76
+    assert kpis["p95_late_minutes"] == 0.0
+    assert kpis["on_time_rate"] == 0.9524                    # 20 / 21
+    assert kpis["travel_minutes"] == 0.0 and kpis["distance_km"] == 0.0
+    assert kpis["utilisation"] == 0.4375                     # 210 min of service in a 480 min shift
+    assert kpis["workload_cv"] == 0.0 and kpis["overtime_minutes"] == 0.0
+
+
+def test_category_rates_and_an_early_return_is_not_negative_overtime():
+    """T1 (shift 08:00-10:00) serves U1 and U2 on time and is home at 09:40, 20 min early;
+    T2 (08:00-09:15, 30 min overtime allowed) serves U3 10 min late and is home at 09:30; E1 is
+    unassigned. Overtime is T2's 15 min: T1's early return does not count against it."""
+    techs = [tech("T1", shift=(0, 2 * H)), tech("T2", shift=(0, 75 * M), max_overtime_s=30 * M)]
+    jobs = [job("U1", x=10, category="urgent"), job("U2", x=20, category="urgent"),
+            job("U3", y=30, category="urgent", due_s=20 * M), job("E1", x=5, category="emergency")]
     problem = make_problem(techs=techs, jobs=jobs)
-    routes = []
-    for t in techs:
-        mine = [j.id for j in jobs if rng.random() < 0.3]
-        routes.append(route(problem, t.id, [(jid, (k + 1) * H) for k, jid in enumerate(mine)]))
-    kpis = compute_kpis(problem, make_plan(problem, routes))
-    assert 0.0 <= kpis["on_time_rate"] <= 1.0
-    assert all(0.0 <= rate <= 1.0 for rate in kpis["on_time_rate_by_category"].values())
-    assert kpis["utilisation"] >= 0.0 and kpis["workload_cv"] >= 0.0
-    assert 0.0 <= kpis["mean_late_minutes"] <= kpis["p95_late_minutes"] + 1e-9 or kpis["late_jobs"] > 0
-    assert kpis["overtime_minutes"] >= 0.0 and kpis["travel_minutes"] >= 0.0
+    plan = make_plan(problem, [route(problem, "T1", [("U1", 10 * M), ("U2", 50 * M)]),
+                               route(problem, "T2", [("U3", 30 * M)])], {"E1": "no time left"})
+    assert verify(problem, plan) == []
+    kpis = compute_kpis(problem, plan)
+    assert kpis["overtime_minutes"] == 15.0
+    assert kpis["on_time_rate"] == 0.5
+    assert kpis["on_time_rate_by_category"] == {"emergency": 0.0, "urgent": 0.6667}
+    assert (kpis["late_jobs"], kpis["unassigned"]) == (1, 1)
+    assert kpis["mean_late_minutes"] == 3.33 and kpis["p95_late_minutes"] == 9.0
+    assert kpis["travel_minutes"] == 100.0                   # T1 10 + 10 + 20 home; T2 30 + 30
+    assert kpis["utilisation"] == 0.9744                     # (100 + 90) / (120 + 75) min
+    assert kpis["workload_cv"] == 0.0526                     # loads 100, 90: std 5 / mean 95
+
+
+def test_flat_kpis_names_for_tables_and_for_batch_columns():
+    kpis = {"on_time_rate": np.float64(0.5), "on_time_rate_by_category": {"urgent": 1.0, "emergency": 0.0},
+            "late_jobs": np.int64(2), "travel_minutes": None}
+    flat = flat_kpis(kpis)
+    assert list(flat) == ["on_time_rate", "on_time_rate_by_category[emergency]",
+                          "on_time_rate_by_category[urgent]", "late_jobs", "travel_minutes"]
+    assert type(flat["on_time_rate"]) is float and type(flat["late_jobs"]) is int
+    assert flat["travel_minutes"] is None
+    columns = flat_kpis(kpis, column_names=True)
+    assert list(columns) == ["on_time_rate", "on_time_rate__emergency", "on_time_rate__urgent", "late_jobs",
+                             "travel_minutes"]
+    assert list(columns.values()) == list(flat.values())
+    problem, plan = four_jobs()
+    assert flat_kpis(compute_kpis(problem, plan))["on_time_rate_by_category[standard]"] == 0.0
 
 
 def test_compare_and_table():

@@ -15,7 +15,7 @@ from helpers import H, M, job, make_problem, tech
 
 from dispatchopt.experiments.batch import BatchError
 from dispatchopt.domain import TravelSpec
-from dispatchopt.errors import ScenarioError
+from dispatchopt.errors import ScenarioError, TravelError
 from dispatchopt.experiments.whatif import (BASE_LABEL, DEMAND_JITTER_S, build_variants, parse_vary,
                                 resolve_closures, run_whatif)
 
@@ -193,6 +193,17 @@ def test_close_roads_errors(graph_problem):
         build_variants(graph_problem, {"close_roads": ["A-C"]})
     with pytest.raises(ScenarioError, match="need the graph travel model .* uses 'euclidean'"):
         build_variants(base_problem(), {"close_roads": ["B-C"]})
+
+
+def test_close_roads_on_a_missing_or_unreadable_road_graph(graph_problem, tmp_path):
+    missing = graph_problem.replace(travel=TravelSpec(model="graph", graph=str(tmp_path / "gone.graphml")))
+    with pytest.raises(ScenarioError, match="close_roads: road graph '.*gone.graphml' not found"):
+        build_variants(missing, {"close_roads": ["B-C"]})
+    garbled = tmp_path / "garbled.graphml"
+    garbled.write_text("<graphml><graph", encoding="utf-8")
+    unreadable = graph_problem.replace(travel=TravelSpec(model="graph", graph=str(garbled)))
+    with pytest.raises(TravelError, match="cannot read GraphML file .*garbled.graphml"):
+        build_variants(unreadable, {"close_roads": ["B-C"]})
 
 
 # ------------------------------------------------------------------------------------ the sweep

@@ -44,9 +44,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch import BatchError, BatchScenario, ERROR_STATUS, run_batch, _scenario_label
 from ..domain import Job, Problem, Technician
 from ..errors import ScenarioError
+from ..scenario import load_scenario
+from ..travel.graph import read_graph
+from .batch import BatchError, BatchScenario, ERROR_STATUS, run_batch, scenario_label
+from .store import write_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -343,16 +346,11 @@ def resolve_closures(base: Problem, roads: str | Sequence[tuple[str, str]]) -> t
 
 
 def _read_graph(base: Problem):
-    import networkx as nx
-
     path = base.travel.graph
     if not path or not Path(path).is_file():
         raise ScenarioError(f"{base.source or base.name}: close_roads: road graph {path!r} not found",
                             source=base.source, field="travel.graph", value=path)
-    graph = nx.read_graphml(path)
-    if any(not isinstance(node, str) for node in graph.nodes):
-        graph = nx.relabel_nodes(graph, {node: str(node) for node in graph.nodes})
-    return graph
+    return read_graph(path)
 
 
 def _split_edge(graph, item: str) -> tuple[str, str] | None:
@@ -394,10 +392,8 @@ def run_whatif(base: str | Path | Problem, vary: Mapping[str, Sequence[Any]] | S
     if isinstance(base, Problem):
         problem, label = base, base.name
     else:
-        from ..scenario import load_scenario
-
         problem = load_scenario(base)
-        label = _scenario_label(BatchScenario(source=base))
+        label = scenario_label(BatchScenario(source=base))
     variants = _variants(problem, vary, template=template, demand_seed=demand_seed)
     if all(v_label != BASE_LABEL for v_label, _, _ in variants):
         variants.insert(0, (BASE_LABEL, {name: KNOBS[name] for name in vary}, problem))
@@ -411,9 +407,7 @@ def run_whatif(base: str | Path | Problem, vary: Mapping[str, Sequence[Any]] | S
                      solution_limit=solution_limit)
     summary = summarize_whatif(runs, [(v_label, knobs) for v_label, knobs, _ in variants])
     if out_dir is not None:
-        from .batch import _write_atomic
-
-        _write_atomic(Path(out_dir) / "whatif.csv", summary.to_csv(index=False))
+        write_atomic(Path(out_dir) / "whatif.csv", summary.to_csv(index=False))
     return summary
 
 

@@ -1,0 +1,175 @@
+"""Where a batch's runs execute: inline, in local worker processes, or as Ray tasks.
+
+:func:`execute_all` calls ``on_result(run, outcome, persist=...)`` in this process as each run
+finishes; ``persist`` is false for a run lost with its worker (it is retried next time).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import logging
+import logging.handlers
+import multiprocessing
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from ..domain import Problem
+from .runs import ERROR_STATUS, Run, execute_run
+
+logger = logging.getLogger("dispatchopt.experiments.batch")   # one logger for the batch machinery
+
+EXECUTORS = ("process", "ray")
+"""Values of ``run_batch(executor=...)``."""
+
+# Worker processes are started fresh ("spawn"), never forked: the parent may hold threads (Ray,
+# OR-Tools, a GUI) that a fork would copy in an undefined state.
+_MP_START_METHOD = "spawn"
+
+
+def execute_all(runs: list[Run], *, executor: str, workers: int, ray_address: str | None,
+                progress: bool, on_result: Callable[..., None]) -> None:
+    """Execute ``runs`` (see the module doc); a failed run is an outcome, never an exception."""
+    if not runs:
+        return
+    bar = _progress_bar(len(runs), progress)
+
+    def done(run: Run, outcome: dict[str, Any], *, persist: bool = True) -> None:
+        row = outcome["row"]
+        if row.get("status") == ERROR_STATUS:
+            logger.warning("batch: run %s failed: %s", run.key, row.get("error"))
+        elif outcome.get("violations"):
+            logger.warning("batch: run %s: the plan breaks %d hard rules (a solver bug), first: %s",
+                           run.key, len(outcome["violations"]), outcome["violations"][0])
+        on_result(run, outcome, persist=persist)
+        bar.update(1)
+
+    try:
+        if executor == "ray":
+            _run_ray(runs, workers=workers, ray_address=ray_address, done=done)
+        elif workers == 1:
+            for run in runs:
+                done(run, execute_run(run))
+        else:
+            _run_processes(runs, workers=workers, done=done)
+    finally:
+        bar.close()
+
+
+def _run_processes(runs: list[Run], *, workers: int, done: Callable[..., None]) -> None:
+    context = multiprocessing.get_context(_MP_START_METHOD)
+    # Worker log records travel back through a queue to this process's handlers (a spawned
+    # worker has none, and Python's last-resort handler would print to stderr).
+    log_queue = context.Queue()
+    listener = logging.handlers.QueueListener(log_queue, _Forward())
+    listener.start()
+    level = logging.getLogger("dispatchopt").getEffectiveLevel()
+    pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(runs)), mp_context=context,
+                                  initializer=_init_worker_logging, initargs=(log_queue, level))
+    try:
+        futures = {pool.submit(execute_run, run): run for run in runs}
+        for future in cf.as_completed(futures):
+            run = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as exc:  # the worker process died (BrokenProcessPool, pickling, ...)
+                done(run, _lost(run, exc), persist=False)
+            else:
+                done(run, outcome)
+    except BaseException:   # Ctrl-C or a failing callback: drop the runs not started yet
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        listener.stop()
+        log_queue.close()
+
+
+class _Forward(logging.Handler):
+    """Hands a record from a worker to the logger of the same name in this process."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logger_ = logging.getLogger(record.name)
+        if logger_.isEnabledFor(record.levelno):
+            logger_.handle(record)
+
+
+def _init_worker_logging(log_queue, level: int) -> None:
+    root = logging.getLogger("dispatchopt")
+    root.handlers[:] = [logging.handlers.QueueHandler(log_queue)]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def _run_ray(runs: list[Run], *, workers: int, ray_address: str | None, done: Callable[..., None]) -> None:
+    try:
+        import ray
+    except ImportError:
+        raise ImportError("run_batch(executor='ray') needs Ray, which is not installed: "
+                          "pip install 'dispatchopt[ray]' (or use executor='process')") from None
+    if ray.is_initialized():
+        logger.info("batch: using the running Ray instance (workers=%d not applied)", workers)
+    elif ray_address:
+        logger.info("batch: connecting to the Ray cluster at %s", ray_address)
+        ray.init(address=ray_address, ignore_reinit_error=True, logging_level=logging.WARNING)
+    else:
+        logger.info("batch: starting a local Ray with num_cpus=%d", workers)
+        ray.init(num_cpus=workers, include_dashboard=False, ignore_reinit_error=True,
+                 logging_level=logging.WARNING, log_to_driver=False)
+    task = ray.remote(num_cpus=1, max_retries=0)(execute_run)
+    shared: dict[int, Any] = {}     # one object-store copy per Problem, not one per run
+    pending = {}
+    for run in runs:
+        if isinstance(run.source, Problem):
+            ref = shared.get(id(run.source))
+            if ref is None:
+                ref = shared[id(run.source)] = ray.put(run.source)
+            pending[task.remote(dataclasses.replace(run, source=None), ref)] = run
+        else:
+            pending[task.remote(run)] = run
+    try:
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            for ref in ready:
+                run = pending.pop(ref)
+                try:
+                    outcome = ray.get(ref)
+                except Exception as exc:  # the task or its worker died (not an exception in the run)
+                    done(run, _lost(run, exc), persist=False)
+                else:
+                    done(run, outcome)
+    except BaseException:   # Ctrl-C or a failing callback: cancel what is still queued or running
+        for ref in pending:
+            ray.cancel(ref, force=True)
+        raise
+
+
+def _lost(run: Run, exc: BaseException) -> dict[str, Any]:
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, cf.process.BrokenProcessPool):
+        text += (" (a worker process died: out of memory, a crash in native code, or - when called from"
+                 " a script - a missing `if __name__ == '__main__':` guard around the call)")
+    logger.error("batch: run %s lost: its worker failed: %s", run.key, text)
+    row = {"scenario": run.scenario, "variant": run.variant, "backend": run.backend, "seed": run.seed,
+           "status": ERROR_STATUS, "wall_s": None, "error": f"worker: {text}"}
+    return {"row": row, "plan": None, "violations": [], "traceback": None}
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(total: int, progress: bool):
+    if not progress or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        return _NoBar()
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return _NoBar()
+    return tqdm(total=total, desc="dispatchopt batch", unit="run", file=sys.stderr)
