@@ -1,0 +1,227 @@
+"""Improvement by ruin and recreate (large neighbourhood search) on the construction's core.
+
+:func:`improve` repeats: remove some jobs from the current plan (one of four ruin operators),
+re-insert them together with a sample of the jobs still unassigned by the construction's
+regret insertion (:class:`dispatchopt.solvers.construct.Builder`: priority tiers, crews
+jointly, regret-2 or -3), and keep the result by a record-to-record rule on the plan cost
+(routes' travel + weighted lateness + overtime + the unassigned penalties).
+
+Ruin operators, each removing q jobs (5-30, at most a third of the planned ones):
+
+- random: q planned jobs at random;
+- related: a random job and the q-1 closest to it in travel time and start time (Shaw);
+- worst: the jobs whose removal saves the most (detour + own lateness), with a random bias;
+- route: every job of one or two random routes.
+
+A crew job is removed from all its members' routes and re-inserted jointly, so its common start
+and its members are re-optimised. Record-to-record: a candidate is accepted when it costs less
+than the current plan, or no more than the best plus a threshold that shrinks linearly to 0
+(1 % of the best routes' cost at the start). The search stops at ``deadline``, after
+``max_iterations``, or after ``patience`` iterations without a new best. With
+``max_iterations`` and no deadline it is deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import replace
+
+from ..domain import Problem
+from ..objective import plan_cost
+from ..plan import Plan
+from ..timing import insertion as ins
+from ..timing.forward import TechContext
+from .base import derive_status
+from .construct import Builder, plannable
+from .repair import route_items
+
+log = logging.getLogger("dispatchopt")
+
+BACKEND = "lns"
+MIN_REMOVE, MAX_REMOVE = 5, 30
+POOL_EXTRA = 10          # unassigned jobs offered to each recreate, besides the removed ones
+START_THRESHOLD = 0.01   # record-to-record threshold at the start, x the best routes' cost
+
+
+def builder_from_plan(problem: Problem, plan: Plan) -> Builder:
+    """A builder holding ``plan``'s routes; a route the forward pass cannot re-time is locked
+    (kept as it is, its technician takes no new work)."""
+    routes = {}
+    locked = []
+    for tech in problem.technicians:
+        ctx = TechContext(problem, tech)
+        route = plan.route(tech.id)
+        timed = ins.time_route(problem, ctx, route_items(problem, route) if route is not None else [])
+        if isinstance(timed, tuple):
+            locked.append(tech.id)
+            timed = ins.time_route(problem, ctx, [])
+        routes[tech.id] = timed
+    return Builder(problem, routes, locked=locked)
+
+
+class _Search:
+    def __init__(self, problem: Problem, plan: Plan, seed: int) -> None:
+        self.problem = problem
+        self.rng = random.Random(seed)
+        self.current = builder_from_plan(problem, plan)
+        locked_jobs = {v.job for tid in self.current.locked for v in plan.route(tid).visits}
+        self.pool = [j for j in plannable(problem) if j.id not in locked_jobs]
+        self.pool_ids = {j.id for j in self.pool}
+        self.locked_jobs = locked_jobs
+        self.current_cost = self.cost(self.current)
+        self.best, self.best_cost = self.current, self.current_cost
+        self.left: dict[str, str] = {}
+
+    def unassigned(self, builder: Builder) -> list[str]:
+        planned = builder.planned()
+        return [j.id for j in self.pool if j.id not in planned]
+
+    def cost(self, builder: Builder) -> float:
+        return builder.cost(self.unassigned(builder))
+
+    def planned(self, builder: Builder) -> list[str]:
+        return sorted(j for j in builder.planned() if j in self.pool_ids)
+
+    # -- ruin -------------------------------------------------------------------------------------
+    def ruin(self, builder: Builder) -> list[str]:
+        planned = self.planned(builder)
+        if not planned:
+            return []
+        q = min(self.rng.randint(MIN_REMOVE, MAX_REMOVE), max(1, len(planned) // 3))
+        op = self.rng.randrange(4)
+        if op == 0:
+            return self.rng.sample(planned, q)
+        if op == 1:
+            return self._related(builder, planned, q)
+        if op == 2:
+            return self._worst(builder, planned, q)
+        return self._routes(builder, q)
+
+    def _related(self, builder: Builder, planned: list[str], q: int) -> list[str]:
+        seed = self.rng.choice(planned)
+        starts = {j: s for route in builder.routes.values() for j, s in route.final.starts}
+        seconds = builder.seconds
+        a = int(builder.loc[builder.index[seed]])
+
+        def distance(job_id: str) -> float:
+            b = int(builder.loc[builder.index[job_id]])
+            return int(seconds[a, b]) + int(seconds[b, a]) + abs(starts[job_id] - starts[seed]) / 4
+
+        return sorted(planned, key=lambda j: (distance(j), j))[:q]
+
+    def _worst(self, builder: Builder, planned: list[str], q: int) -> list[str]:
+        problem = self.problem
+        seconds = builder.seconds
+        gain = {}
+        for tid, route in builder.routes.items():
+            end = builder.contexts[tid].end_idx
+            for i, (job_id, _) in enumerate(route.items):
+                job = problem.job(job_id)
+                prev = route.states[i].loc
+                here = int(builder.loc[builder.index[job_id]])
+                nxt = int(builder.loc[builder.index[route.items[i + 1][0]]]) if i + 1 < len(route.items) else end
+                detour = int(seconds[prev, here]) + int(seconds[here, nxt]) - int(seconds[prev, nxt])
+                start = route.states[i + 1].starts[-1][1]
+                late = max(0, start - job.due_s) * problem.weight(job) * problem.objective.late_minute
+                gain[job_id] = gain.get(job_id, 0.0) + detour * problem.objective.travel_minute + late
+        ranked = sorted((j for j in planned if j in gain), key=lambda j: (-gain[j], j))
+        chosen: list[str] = []
+        while ranked and len(chosen) < q:
+            pick = int(len(ranked) * self.rng.random() ** 4)      # biased to the worst
+            chosen.append(ranked.pop(pick))
+        return chosen
+
+    def _routes(self, builder: Builder, q: int) -> list[str]:
+        busy = sorted(tid for tid, route in builder.routes.items()
+                      if route.items and tid not in builder.locked)
+        if not busy:
+            return []
+        chosen: list[str] = []
+        for tid in self.rng.sample(busy, min(len(busy), self.rng.choice((1, 2)))):
+            chosen += [j for j, _ in builder.routes[tid].items if j in self.pool_ids and j not in chosen]
+        return chosen[:max(q, MIN_REMOVE)]
+
+    # -- one iteration ------------------------------------------------------------------------------
+    def step(self) -> Builder | None:
+        """One ruin-and-recreate candidate, or None when the ruin could not be applied."""
+        trial = self.current.copy()
+        removed = self.ruin(trial)
+        if not removed or not trial.remove_jobs(removed):
+            return None
+        problem = self.problem
+        waiting = self.unassigned(self.current)
+        extra = self.rng.sample(waiting, min(POOL_EXTRA, len(waiting)))
+        jobs = [problem.job(j) for j in sorted(set(removed) | set(extra))]
+        trial.insert_jobs(jobs, k=self.rng.choice((2, 3)))
+        return trial
+
+
+def improve(problem: Problem, plan: Plan, *, deadline: float | None = None, seed: int = 0,
+            max_iterations: int | None = None, patience: int = 1000) -> Plan:
+    """``plan`` improved by ruin and recreate (see the module docstring); never worse than
+    ``plan`` by :func:`dispatchopt.objective.plan_cost`.
+
+    ``deadline`` is a ``time.perf_counter()`` value; with neither it nor ``max_iterations``
+    the search stops after ``patience`` iterations without a new best.
+    """
+    started = time.perf_counter()
+    search = _Search(problem, plan, seed)
+    start_cost = search.best_cost
+    iterations = since_best = 0
+    while True:
+        if deadline is not None and time.perf_counter() >= deadline:
+            break
+        if max_iterations is not None and iterations >= max_iterations:
+            break
+        if since_best >= patience:
+            break
+        iterations += 1
+        since_best += 1
+        trial = search.step()
+        if trial is None:
+            continue
+        cost = search.cost(trial)
+        progress = _progress(started, deadline, iterations, max_iterations, since_best, patience)
+        routes_cost = sum(route.cost for route in search.best.routes.values())
+        threshold = START_THRESHOLD * max(0.0, routes_cost) * (1 - progress)
+        if cost < search.current_cost - 1e-9 or cost <= search.best_cost + threshold:
+            search.current, search.current_cost = trial, cost
+            if cost < search.best_cost - 1e-9:
+                search.best, search.best_cost = trial, cost
+                since_best = 0
+    log.info("lns: %d iterations in %.2f s, cost %.1f -> %.1f", iterations,
+             time.perf_counter() - started, start_cost, search.best_cost)
+    return _result(problem, plan, search, iterations, started)
+
+
+def _progress(started: float, deadline: float | None, iterations: int, max_iterations: int | None,
+              since_best: int, patience: int) -> float:
+    """How far the search is, 0..1: by iterations when limited so (deterministic), else time."""
+    if max_iterations is not None:
+        return min(1.0, iterations / max_iterations)
+    if deadline is not None:
+        span = deadline - started
+        return min(1.0, (time.perf_counter() - started) / span) if span > 0 else 1.0
+    return min(1.0, since_best / patience)
+
+
+def _result(problem: Problem, plan: Plan, search: _Search, iterations: int, started: float) -> Plan:
+    """The best plan found as a Plan (locked routes kept as they were), or ``plan`` itself when
+    that is not cheaper by plan_cost."""
+    best = search.best
+    info = replace(plan.solver, backend=f"{plan.solver.backend}+{BACKEND}" if plan.solver.backend else BACKEND,
+                   wall_s=(plan.solver.wall_s or 0.0) + time.perf_counter() - started)
+    out = best.to_plan({}, info)
+    if best.locked:
+        kept = {tid: plan.route(tid) for tid in best.locked}
+        routes = tuple(kept.get(r.technician) or r for r in out.routes)
+        planned = {v.job for r in routes for v in r.visits}
+        out = replace(out, routes=routes,
+                      unassigned=tuple(u for u in out.unassigned if u.job not in planned))
+    status = derive_status(problem, (u.job for u in out.unassigned))
+    out = replace(out, solver=replace(out.solver, status=status.value))
+    if plan_cost(problem, out) >= plan_cost(problem, plan):
+        return plan
+    return out
