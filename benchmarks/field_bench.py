@@ -1,32 +1,32 @@
-"""Field-service benchmark: greedy, dispatchopt OR-Tools and VROOM on full dispatch scenarios.
+"""Field-service benchmark: greedy, dispatchopt (auto) and the VROOM peer on full dispatch days.
 
-    python benchmarks/field_bench.py [--scenarios scenarios/city_day.yaml,...] --time-limit-s 30 \\
-        [--solvers greedy,ortools,vroom] [--seed 0] [--threads 1] [--out results/field]
+    python benchmarks/field_bench.py --generate 40x300:0.9,150x2000:1.2 --time-limit-s 30 \\
+        [--scenarios scenarios/city_day.yaml,...] [--solvers greedy,auto,vroom] [--seed 0] \\
+        [--threads 1] [--vroom-crews fixed|excluded] [--out results/field]
 
-In one run, for each scenario, the three solvers plan the SAME Problem object, so they read the
-same travel matrix (``problem.travel_matrix``, built once before any solver is timed):
+``--generate NxM:LOAD,...`` builds loaded days with ``dispatchopt.synth.generate_scenario(N, M,
+seed=--seed, target_load=LOAD)`` (named ``gen<N>x<M>-l<LOAD>``); ``--scenarios`` adds files.
+In one run, for each day, every solver plans the SAME Problem object, so they read the same
+travel matrix (``problem.travel_matrix``, built once before any solver is timed):
 
-- ``greedy``: ``dispatchopt.solvers.solve(problem, backend="greedy")`` (the dispatcher by hand);
-- ``ortools``: ``solve(problem, backend="ortools", time_limit_s=..., seed=...)``;
-- ``vroom``: ``vroom_field.run_vroom_field`` (pyvroom, exploration level 5, ``--threads``
-  threads, timeout = the time limit; see that module for the mapping and what VROOM cannot
-  model: crew jobs are excluded and reported, soft SLA deadlines become hard window ends).
+- ``greedy``: ``solve(problem, backend="greedy")`` (the dispatcher by hand);
+- any other name of ``dispatchopt.solvers.BACKENDS`` (``auto``, ``portfolio``, ``ortools``,
+  ``vroom-backend`` for ``backend="vroom"``...): ``solve(problem, backend=..., time_limit_s=...)``;
+- ``vroom``: the VROOM peer, ``vroom_field.run_vroom_field`` (the library's mapping, exploration
+  level 5, the whole time limit, no repair; crew jobs fixed at the greedy plan's starts or, with
+  ``--vroom-crews excluded``, left out).
 
 Every plan is scored by the same code, never by the solver's own figures:
-``dispatchopt.audit.kpi.compute_kpis`` (on-time rate overall and by category, travel minutes, distance,
-unassigned, late jobs, overtime), ``dispatchopt.objective.plan_cost`` (the one objective of every
-backend) and ``dispatchopt.audit.verify.verify`` (violations: a non-zero count is a bug or, for VROOM,
-a mapping approximation; the rules are listed). ``objective_ex_crew`` is the objective without
-the unassigned penalty of crew jobs, and ``on_time_non_crew`` the on-time rate over the
-dispatchable crew_size-1 jobs: VROOM cannot serve crew jobs, so these two compare the solvers on
-the work VROOM can do. ``wall_s`` is the solver call (model build + search + mapping back; libraries imported
-beforehand); ``cpu_s`` the process CPU time over it (a check on how busy the machine was).
+``compute_kpis`` (on-time rate overall and by category, travel minutes, unassigned...),
+``plan_cost`` (the one objective) and ``verify`` (violations: a non-zero count is a bug).
+``travel_per_served`` = travel minutes / assigned jobs; ``emergency_missed`` counts emergencies
+that some qualified technician could reach by their due on an empty day
+(``vroom_backend.due_reachable``) but that the plan does not serve on time. ``wall_s`` is the
+solver call (libraries imported beforehand); ``cpu_s`` the process CPU time over it (a check on
+how busy the machine was); the load average at the end is printed with each table.
 
-``--solo-variant`` also runs every solver on the scenario with its crew jobs removed
-(``<scenario>-solo``): the like-for-like comparison with VROOM.
-
-Writes ``<out>/<scenario>_<limit>s.csv`` (one row per solver), ``.md`` (metrics x solvers, also
-printed) and the plans as ``<out>/<scenario>_<solver>.json``.
+Writes ``<out>/<day>_<limit>s.csv`` (one row per solver), ``.md`` (metrics x solvers, also
+printed) and the plans as ``<out>/<day>_<solver>.json``.
 """
 
 from __future__ import annotations
@@ -51,16 +51,20 @@ from dispatchopt.objective import plan_cost  # noqa: E402
 from dispatchopt.plan import Plan  # noqa: E402
 from dispatchopt.scenario import load_scenario  # noqa: E402
 from dispatchopt.audit.verify import verify  # noqa: E402
+from dispatchopt.scenario import problem_from_dict  # noqa: E402
+from dispatchopt.solvers.vroom_backend import due_reachable  # noqa: E402
+from dispatchopt.synth import generate_scenario  # noqa: E402
 
 log = logging.getLogger("field_bench")
 
-SOLVERS = ("greedy", "ortools", "vroom")
+SOLVERS = ("greedy", "auto", "vroom")
 CATEGORY_ORDER = ("emergency", "major_leak", "road_repair", "urgent", "drainage", "drain_clearing",
                   "small_repair", "standard", "meter_change", "installation", "survey")
-BASE_COLUMNS = ["scenario", "solver", "time_limit_s", "status", "wall_s", "cpu_s", "objective",
-                "objective_ex_crew", "on_time_rate", "on_time_non_crew", "travel_minutes", "distance_km",
-                "assigned", "unassigned", "crew_excluded", "late_jobs", "mean_late_minutes",
-                "p95_late_minutes", "overtime_minutes", "violations", "violation_rules", "note"]
+BASE_COLUMNS = ["scenario", "solver", "backend_used", "time_limit_s", "status", "wall_s", "cpu_s", "objective",
+                "objective_ex_crew", "on_time_rate", "on_time_non_crew", "travel_minutes", "travel_per_served",
+                "distance_km", "assigned", "unassigned", "crew_excluded", "emergency_missed", "late_jobs",
+                "mean_late_minutes", "p95_late_minutes", "overtime_minutes", "violations", "violation_rules",
+                "phases", "note"]
 
 
 def _categories(problem: Problem) -> list[str]:
@@ -89,6 +93,9 @@ def score(problem: Problem, plan: Plan) -> dict:
     on_solo = sum(rules.on_time(j, starts.get(j.id)) for j in solo)
     violations = verify(problem, plan)
     counts = Counter(v.rule for v in violations)
+    missed = sum(1 for j in problem.jobs if j.dispatchable and j.category == "emergency"
+                 and rules.static_unassigned_reason(problem, j) is None and due_reachable(problem, j)
+                 and not rules.on_time(j, starts.get(j.id)))
     row = {
         "status": plan.solver.status,
         "objective": round(cost, 1),
@@ -96,6 +103,8 @@ def score(problem: Problem, plan: Plan) -> dict:
         "on_time_rate": kpis["on_time_rate"],
         "on_time_non_crew": round(on_solo / len(solo), 4) if solo else 1.0,
         "travel_minutes": kpis["travel_minutes"],
+        "travel_per_served": round(kpis["travel_minutes"] / len(starts), 2) if starts else 0.0,
+        "emergency_missed": missed,
         "distance_km": kpis["distance_km"],
         "assigned": len(starts),
         "unassigned": kpis["unassigned"],
@@ -114,18 +123,16 @@ def score(problem: Problem, plan: Plan) -> dict:
 def warm_imports(solvers: list[str]) -> None:
     """Import the solver libraries before anything is timed (pyvroom pulls in pandas, ~0.4 s)."""
     import dispatchopt.solvers.greedy  # noqa: F401
-
-    if "ortools" in solvers:
-        import dispatchopt.solvers.routing  # noqa: F401
-    if "vroom" in solvers:
-        import vroom  # noqa: F401
-        import vroom_field  # noqa: F401
+    import dispatchopt.solvers.portfolio  # noqa: F401
+    import dispatchopt.solvers.routing  # noqa: F401
+    import vroom  # noqa: F401
+    import vroom_field  # noqa: F401
 
 
 def run_solver(problem: Problem, solver: str, *, time_limit_s: float, seed: int, threads: int,
                vroom_options: dict) -> tuple[Plan, dict]:
     """(plan, extra row fields) of one solver on ``problem``; wall and CPU around the call."""
-    extra: dict = {"crew_excluded": 0, "note": ""}
+    extra: dict = {"crew_excluded": 0, "note": "", "phases": ""}
     wall0, cpu0 = time.perf_counter(), time.process_time()
     if solver == "vroom":
         from vroom_field import run_vroom_field
@@ -135,12 +142,20 @@ def run_solver(problem: Problem, solver: str, *, time_limit_s: float, seed: int,
         plan = run.plan
         extra["crew_excluded"] = len(run.crew_excluded)
         extra["note"] = "; ".join(run.notes)
+        extra["backend_used"] = "vroom peer"
     else:
         from dispatchopt.solvers import solve
 
-        result = solve(problem, backend=solver, time_limit_s=time_limit_s, seed=seed)
+        backend = "vroom" if solver == "vroom-backend" else solver
+        result = solve(problem, backend=backend, time_limit_s=time_limit_s, seed=seed)
         plan = result.plan
-        extra["note"] = f"status {result.status.value}"
+        extra["backend_used"] = result.stats.extra.get("backend", plan.solver.backend)
+        phases = result.stats.extra.get("phases", {})
+        extra["phases"] = " ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}"
+                                   for k, v in phases.items())
+        costs = result.stats.extra.get("costs")
+        extra["note"] = f"status {result.status.value}" + (
+            "; phase costs " + ", ".join(f"{k} {v:,.0f}" for k, v in costs.items()) if costs else "")
     extra["wall_s"] = round(time.perf_counter() - wall0, 2)
     extra["cpu_s"] = round(time.process_time() - cpu0, 2)
     return plan, extra
@@ -151,12 +166,27 @@ def without_crews(problem: Problem) -> Problem:
     return problem.replace(name=f"{problem.name}-solo", jobs=tuple(j for j in problem.jobs if j.crew_size == 1))
 
 
-def bench_scenario(path: Path, *, solvers: list[str], time_limit_s: float, seed: int, threads: int,
-                   out: Path | None, vroom_options: dict, solo: bool = False) -> tuple[list[dict], dict]:
-    problem = load_scenario(path)
-    stem = path.stem
+def generated_days(spec: str, seed: int) -> list[tuple[str, Problem]]:
+    """``NxM:LOAD,...`` -> [(name, Problem)] built by synth.generate_scenario."""
+    days = []
+    for part in [p.strip() for p in spec.split(",") if p.strip()]:
+        size, _, load = part.partition(":")
+        n, _, m = size.lower().partition("x")
+        load_f = float(load) if load else 0.9
+        data = generate_scenario(int(n), int(m), seed=seed, target_load=load_f)
+        days.append((f"gen{int(n)}x{int(m)}-l{load_f:g}", problem_from_dict(data)))
+    return days
+
+
+def bench_scenario(path: Path | tuple[str, Problem], *, solvers: list[str], time_limit_s: float, seed: int,
+                   threads: int, out: Path | None, vroom_options: dict, solo: bool = False
+                   ) -> tuple[list[dict], dict]:
+    if isinstance(path, tuple):
+        stem, problem = path
+    else:
+        problem, stem = load_scenario(path), path.stem
     if solo:
-        problem, stem = without_crews(problem), f"{path.stem}-solo"
+        problem, stem = without_crews(problem), f"{stem}-solo"
     t0 = time.perf_counter()
     matrix = problem.travel_matrix            # built once, shared by every solver
     facts = {
@@ -196,12 +226,14 @@ def markdown(rows: list[dict], facts: dict, *, time_limit_s: float) -> str:
     metrics = [("objective (plan_cost)", "objective"), ("objective ex crew penalty", "objective_ex_crew"),
                ("on-time rate", "on_time_rate"), ("on-time, crew_size-1 jobs", "on_time_non_crew")]
     metrics += [(f"on-time {c}", f"on_time[{c}]") for c in facts["categories"]]
-    metrics += [("travel minutes", "travel_minutes"), ("distance km", "distance_km"),
+    metrics += [("travel minutes", "travel_minutes"), ("travel min / served job", "travel_per_served"),
+                ("distance km", "distance_km"),
                 ("assigned jobs", "assigned"), ("unassigned (dispatchable)", "unassigned"),
-                ("crew jobs excluded", "crew_excluded"), ("late jobs", "late_jobs"),
+                ("crew jobs excluded", "crew_excluded"),
+                ("reachable emergencies not on time", "emergency_missed"), ("late jobs", "late_jobs"),
                 ("mean late min (assigned)", "mean_late_minutes"), ("overtime minutes", "overtime_minutes"),
-                ("verify violations", "violations"), ("status", "status"), ("wall s", "wall_s"),
-                ("cpu s", "cpu_s")]
+                ("verify violations", "violations"), ("status", "status"), ("backend used", "backend_used"),
+                ("wall s", "wall_s"), ("cpu s", "cpu_s")]
     lines = [f"### {facts['scenario']} ({facts['name']}): {facts['technicians']} technicians x "
              f"{facts['jobs']} jobs, time limit {time_limit_s:g} s",
              "",
@@ -215,7 +247,7 @@ def markdown(rows: list[dict], facts: dict, *, time_limit_s: float) -> str:
         lines.append(f"| {label} | " + " | ".join(_fmt(r.get(key)) for r in rows) + " |")
     lines.append("")
     for r in rows:
-        bits = [b for b in (r.get("violation_rules"), r.get("note")) if b]
+        bits = [b for b in (r.get("violation_rules"), r.get("note"), r.get("phases")) if b]
         if bits:
             lines.append(f"- {r['solver']}: " + "; ".join(bits))
     return "\n".join(lines) + "\n"
@@ -232,16 +264,18 @@ def write_csv(path: Path, rows: list[dict], categories: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenarios", default=str(HERE.parent / "scenarios" / "city_day.yaml"),
-                        help="comma-separated scenario files")
+    parser.add_argument("--scenarios", default=None,
+                        help="comma-separated scenario files (default: scenarios/city_day.yaml when "
+                             "--generate is not given)")
+    parser.add_argument("--generate", default=None,
+                        help="generated loaded days NxM:LOAD,... (synth.generate_scenario, seed --seed)")
     parser.add_argument("--time-limit-s", type=float, default=30.0)
     parser.add_argument("--solvers", default=",".join(SOLVERS))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="VROOM threads (OR-Tools uses one)")
-    parser.add_argument("--vroom-hard-sla", default="0",
-                        help="VROOM: SLA due as a hard window end for categories of at least this weight "
-                             "('none' = off; default 0 = every category)")
-    parser.add_argument("--vroom-max-work", default="split", choices=("split", "travel"))
+    parser.add_argument("--vroom-crews", default="fixed", choices=("fixed", "excluded"),
+                        help="VROOM peer: crew jobs fixed at the greedy starts (default) or left out")
+    parser.add_argument("--vroom-exploration", type=int, default=5)
     parser.add_argument("--solo-variant", action="store_true",
                         help="also run every solver on the scenario without its crew jobs (<name>-solo), "
                              "the like-for-like comparison with VROOM")
@@ -250,20 +284,25 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    from dispatchopt.solvers import BACKENDS
+
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip()]
-    unknown = [s for s in solvers if s not in SOLVERS]
+    known = set(SOLVERS) | set(BACKENDS) | {"vroom-backend"}
+    unknown = [s for s in solvers if s not in known]
     if unknown:
-        parser.error(f"--solvers: unknown {', '.join(unknown)} (expected {', '.join(SOLVERS)})")
-    hard = None if args.vroom_hard_sla.lower() == "none" else float(args.vroom_hard_sla)
-    vroom_options = {"hard_sla_min_weight": hard, "max_work": args.vroom_max_work}
+        parser.error(f"--solvers: unknown {', '.join(unknown)} (expected {', '.join(sorted(known))})")
+    vroom_options = {"crews": args.vroom_crews, "exploration_level": args.vroom_exploration}
     warm_imports(solvers)
     out = Path(args.out) if args.out else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-    for name in [s.strip() for s in args.scenarios.split(",") if s.strip()]:
-        path = Path(name)
+    days: list = generated_days(args.generate, args.seed) if args.generate else []
+    scenarios = args.scenarios or ("" if days else str(HERE.parent / "scenarios" / "city_day.yaml"))
+    days += [Path(s.strip()) for s in scenarios.split(",") if s.strip()]
+    for path in days:
         variants = [False]
-        if args.solo_variant and any(j.crew_size > 1 for j in load_scenario(path).jobs):
+        problem = path[1] if isinstance(path, tuple) else load_scenario(path)
+        if args.solo_variant and any(j.crew_size > 1 for j in problem.jobs):
             variants.append(True)
         for solo in variants:
             rows, facts = bench_scenario(path, solvers=solvers, time_limit_s=args.time_limit_s, seed=args.seed,

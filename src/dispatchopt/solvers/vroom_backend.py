@@ -369,9 +369,9 @@ def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, explora
     cost = plan_cost(problem, plan)
     dropped = sorted(j for j in model.tightened if j not in plan.assigned_job_ids())
     left = deadline - time.perf_counter()
-    if dropped and relax and (deterministic or left > phases["vroom_s"] * 1.2):
+    if dropped and relax and (deterministic or left > max(0.5, 0.25 * phases["vroom_s"])):
         t2 = time.perf_counter()
-        plan2, _ = one_pass(dropped, left * 0.8)
+        plan2, _ = one_pass(dropped, left * 0.9)
         phases["vroom_relax_s"] = time.perf_counter() - t2
         cost2 = plan_cost(problem, plan2)
         log.info("vroom: pass 1 dropped %d jobs held to their SLA due; relaxed pass %.1f vs %.1f",
