@@ -53,9 +53,11 @@ def _error_lines(err: str) -> list[str]:
     return [line for line in err.splitlines() if line.strip()]
 
 
-def test_help_exits_0(capsys):
+def test_help_exits_0_and_lists_every_command(capsys):
     assert main(["--help"]) == 0
-    assert "solve" in capsys.readouterr().out
+    listed = capsys.readouterr().out
+    for command in ("solve", "verify", "kpi", "batch", "whatif", "insert", "replay", "generate"):
+        assert f"    {command} " in listed, command
 
 
 def test_bad_usage_exits_2(capsys):
