@@ -4,7 +4,11 @@ Problem.replace cross-checks the changed problem (a ScenarioError names field, i
 from __future__ import annotations
 
 import dataclasses
+import os
 import pickle
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -55,6 +59,22 @@ def test_problem_pickles_with_its_value():
     copy = pickle.loads(pickle.dumps(problem))
     assert copy == problem and hash(copy) == hash(problem)
     assert isinstance(copy.technician("T1").skills, FrozenMap)
+
+
+def test_a_problem_pickled_to_another_process_hashes_like_an_equal_one_made_there(tmp_path):
+    problem = small()
+    hash(problem)                                              # cached here, with this process's salt
+    (tmp_path / "p.pickle").write_bytes(pickle.dumps(problem))
+    child = (
+        "import pickle, sys; sys.path.insert(0, sys.argv[2]); from test_problem import small; "
+        "p = pickle.loads(open(sys.argv[1], 'rb').read()); "
+        "assert hash(p) == hash(small()) and len({p, small()}) == 1, 'stale hash'")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    here = str(Path(__file__).parent)
+    done = subprocess.run([sys.executable, "-c", child, str(tmp_path / "p.pickle"), here],
+                          env={**env, "PYTHONPATH": os.pathsep.join([here, str(Path(here).parent)])},
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_replace_keeps_a_clean_problem_and_returns_a_new_one():

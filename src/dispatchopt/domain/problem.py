@@ -29,6 +29,7 @@ from .travel import TravelMatrix  # transitional
 from .travel import TravelSpec as TravelSpec
 
 T = TypeVar("T")
+_HASH_KEY = "hash"
 
 # Trades whose work needs a listed, valid certificate even when none is listed for the
 # technician (DOMAIN.md: "an expired certificate means the technician may not be sent").
@@ -75,8 +76,15 @@ class Problem:
             setattr_(self, "certificate_required", frozenset(self.certificate_required))
 
     def __hash__(self) -> int:
-        return derived(self, "hash", lambda p: hash(tuple(getattr(p, f.name) for f in dataclasses.fields(p)
-                                                          if f.compare)))
+        return derived(self, _HASH_KEY, lambda p: hash(tuple(getattr(p, f.name) for f in dataclasses.fields(p)
+                                                             if f.compare)))
+
+    def __getstate__(self) -> dict:
+        # the cached hash is only valid in this process (str hashes are salted per process):
+        # a pickled problem (batch workers, Ray) recomputes it; other derived data travels along
+        state = dict(self.__dict__)
+        state["_derived"] = {k: v for k, v in self._derived.items() if k != _HASH_KEY}
+        return state
 
     # -- lookups --------------------------------------------------------------------------
     @cached_property
