@@ -7,7 +7,9 @@
   objective, experiments or cli code, not even through other modules;
 - no module over 600 lines; no function over 80 lines unless its def line, or the line above
   it (or above its first decorator), carries ``# long: <why>``;
-- a private name ``_x`` of one module is not imported or used by another module.
+- a private name ``_x`` of one module is not imported or used by another module;
+- only the cli/ package prints; no ``datetime.now()`` / ``date.today()`` in src/ or tests/;
+  test file basenames are unique across tests/ (there are no ``__init__.py`` files there).
 
 The first tests run the checkers on tiny hand-made packages, so a checker that cannot fail
 fails here.
@@ -260,6 +262,37 @@ def private_errors(modules: dict[str, Module]) -> list[str]:
             for m in modules.values() for target, name, line in m.private_uses]
 
 
+def print_errors(modules: dict[str, Module], package: str = PACKAGE) -> list[str]:
+    """``print(...)`` outside the cli/ package (the library logs, only cli/ prints)."""
+    return [f"{m.name}:{node.lineno} prints" for m in modules.values() if not _in(m.name, f"{package}.cli")
+            for node in ast.walk(m.tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print"]
+
+
+def _dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return "?"
+
+
+def clock_errors(paths: list[Path]) -> list[str]:
+    """Reading the wall clock's date or time (``datetime.now()``, ``utcnow()``, ``date.today()``):
+    time is an argument."""
+    errors = []
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            name = _dotted(node.func)
+            owner = name.rsplit(".", 2)[-2] if name.count(".") else ""
+            if (node.func.attr in ("now", "utcnow") and owner in ("datetime", "dt", "Timestamp")) \
+                    or (node.func.attr == "today" and owner in ("date", "datetime", "Timestamp")):
+                errors.append(f"{path.name}:{node.lineno} calls {name}()")
+    return errors
+
+
 # -- the checkers can fail ------------------------------------------------------------------
 def _write(root: Path, files: dict[str, str]) -> dict[str, Module]:
     for rel, text in files.items():
@@ -334,6 +367,17 @@ def test_checker_finds_private_names_used_across_modules(tmp_path):
     assert sorted(errors) == ["pkg.b:1 uses _f of pkg.a", "pkg.b:3 uses _x of pkg.a"]
 
 
+def test_checker_finds_prints_outside_cli_and_wall_clock_reads(tmp_path):
+    modules = _write(tmp_path, {
+        "pkg/__init__.py": "", "pkg/cli/__init__.py": "print('ok')\n",
+        "pkg/a.py": "import datetime as dt\ndef f(log):\n    print('x')\n    log.info('y')\n"
+                    "    return dt.datetime.now(), dt.date.today(), dt.datetime.fromisoformat('2026-01-01')\n",
+    })
+    assert print_errors(modules, "pkg") == ["pkg.a:3 prints"]
+    assert clock_errors([modules["pkg.a"].path]) == ["a.py:5 calls dt.datetime.now()",
+                                                     "a.py:5 calls dt.date.today()"]
+
+
 # -- the package ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def modules() -> dict[str, Module]:
@@ -360,3 +404,24 @@ def test_module_and_function_sizes(modules):
 def test_no_private_name_used_across_modules(modules):
     errors = private_errors(modules)
     assert not errors, "\n".join(errors)
+
+
+def test_only_cli_prints(modules):
+    errors = print_errors(modules)
+    assert not errors, "\n".join(errors)
+
+
+def test_no_wall_clock_reads_in_library_or_tests():
+    tests = Path(__file__).resolve().parent
+    paths = sorted((SRC / PACKAGE).rglob("*.py")) + sorted(tests.rglob("*.py"))
+    errors = clock_errors(paths)
+    assert not errors, "\n".join(errors)
+
+
+def test_test_file_basenames_are_unique():
+    tests = Path(__file__).resolve().parent
+    seen: dict[str, list[str]] = {}
+    for path in tests.rglob("test_*.py"):
+        seen.setdefault(path.name, []).append(str(path.relative_to(tests)))
+    doubles = {name: paths for name, paths in seen.items() if len(paths) > 1}
+    assert not doubles, doubles
