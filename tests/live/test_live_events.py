@@ -5,6 +5,7 @@ One coordinate unit = one minute; time 0 = 08:00. Every plan goes through the ve
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -115,6 +116,22 @@ def test_unavailable_now_stops_the_job_in_hand_and_replans_the_rest():
     assert update.plan.route("T1").job_ids == ["A"]
     assert set(update.plan.route("T2").job_ids) >= {"A-f1", "B", "C"}
     assert update.state.status("T1").kind == "unavailable"
+
+
+def test_follow_up_of_a_working_day_category_is_due_in_working_days():
+    """A follow-up job takes the due time of its category's SLA: for a level counted in working
+    days (survey: 2) that is the same clock time 2 working days later, across the weekend."""
+    friday = dt.datetime(2026, 11, 27, 8, 0)
+    problem = make_problem([tech("T1"), tech("T2", x=100)],
+                           [job("A", x=10, category="survey", due_s=3 * 24 * H)], origin=friday)
+    plan = make_plan(problem, [route(problem, "T1", [("A", 10 * M)])])
+    state = DispatchState.start(problem, plan, 0)
+    update = _ok(apply(state, TechnicianUnavailable(at_s=25 * M, technician="T1")))
+    follow = update.problem.job("A-f1")
+    assert follow.received_s == 25 * M
+    # Friday 08:25 + 2 working days = Tuesday 08:25 (not Sunday 08:25, 2 x 24 h later)
+    assert follow.due_s == problem.clock.to_seconds("2026-12-01T08:25")
+    assert follow.due_s - follow.received_s == 4 * 24 * H
 
 
 def test_unavailable_later_keeps_what_fits_before():

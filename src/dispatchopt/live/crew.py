@@ -10,12 +10,12 @@ it bumps are handled (a bump may take a crew job out of another member).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from .. import rules
 from ..domain import Job
 from ..timing import forward as fz
+from ..timing.crew import pick_crew
 from .preemption import lead_count
 from .workspace import Dispatch, Workspace
 
@@ -43,7 +43,8 @@ def place_crew(ws: Workspace, job: Job, *, emergency: bool) -> str | None:
             p = fz.place_job(problem, ws.ctx(tid), st, job, not_before_s=lower)
             if not isinstance(p, str):
                 avail[tid] = (p.start_s, pos)
-        crew = pick_crew(avail, leads, pins, k, {t.id: t.trainee for t in problem.technicians})
+        crew = pick_crew({tid: start for tid, (start, _) in avail.items()}, leads=leads, pins=pins, k=k,
+                         trainees=[t.id for t in problem.technicians if t.trainee])
         if crew is None:
             return ws.no_room(job) if not avail else \
                 f"crew of {k} could not be formed after {ws.t(lower)} ({len(avail)} qualified free)"
@@ -77,22 +78,3 @@ def place_crew(ws: Workspace, job: Job, *, emergency: bool) -> str | None:
         if rules.latest_start_s(job) is not None and lower > rules.latest_start_s(job):
             break
     return f"crew of {k} could not be formed at a common time after {ws.t(ws.now)}"
-
-
-def pick_crew(avail: Mapping[str, tuple[int, int]], leads: set[str], pins: Sequence[str], k: int,
-               trainee: Mapping[str, bool]) -> list[str] | None:
-    """k members minimising the latest earliest start: pins, the earliest lead, then the others."""
-    if any(p not in avail for p in pins):
-        return None
-    key = lambda t: (avail[t][0], not trainee.get(t, False), t)   # noqa: E731
-    crew = list(pins)
-    if not any(t in leads for t in crew):
-        cand = sorted((t for t in avail if t in leads and t not in crew), key=key)
-        if not cand or len(crew) >= k:
-            return None
-        crew.append(cand[0])
-    for t in sorted((t for t in avail if t not in crew), key=key):
-        if len(crew) >= k:
-            break
-        crew.append(t)
-    return crew if len(crew) == k else None

@@ -49,6 +49,7 @@ from typing import Any
 from .. import rules
 from ..domain import Job, Problem, Shift
 from ..errors import EventError, ScenarioError
+from ..scenario import dump_scenario, job_to_dict, problem_from_dict
 from ..timing.schedule import build_route
 from .dispatcher import finish, place_pending
 from .notify import Notification, Reappoint, Update, diff_plans, notifications
@@ -465,8 +466,6 @@ def parse_job(problem: Problem, raw: Any, *, now_s: int, source: str = "<job>") 
 
     ``received_at`` defaults to ``now_s`` (a job reported now); ``due`` to received + the SLA.
     """
-    from ..scenario import dump_scenario, problem_from_dict
-
     if not isinstance(raw, Mapping):
         raise EventError(f"{source}: expected a job mapping (scenario job keys), found {raw!r}")
     raw = dict(raw)
@@ -559,9 +558,7 @@ def event_to_json(problem: Problem, event: Event) -> dict[str, Any]:
     iso = problem.clock.to_iso
     out: dict[str, Any] = {"type": event.kind, "at": iso(event.at_s)}
     if isinstance(event, NewJob):
-        from ..scenario.dump import _job as dump_job
-
-        out["job"] = dump_job(problem, event.job)
+        out["job"] = job_to_dict(event.job, problem.clock, sla=problem.sla)
         out["job"]["received_at"] = iso(event.job.received_s)
     elif isinstance(event, TechnicianUnavailable):
         out["technician"] = event.technician

@@ -16,8 +16,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..domain import Location, Problem
-from ..travel.base import TravelMatrix
+from ..domain import Location, Problem, TravelMatrix
+from ..travel import attach_matrix, matrix_for_locations, matrix_of
+from ..travel.base import positive_spec
+from ..travel.coords import euclidean_distance, great_circle_km, lat_lon_array, xy_array
 
 log = logging.getLogger("dispatchopt")
 
@@ -43,56 +45,32 @@ class MatrixBuffer:
 
     def view(self, locations: tuple[Location, ...], index: dict[tuple, int]) -> TravelMatrix:
         n = len(locations)
-        return TravelMatrix(locations=locations, seconds=self.seconds[:n, :n],
-                            metres=self.metres[:n, :n], _index=index)
+        return TravelMatrix.with_index(locations, self.seconds[:n, :n], self.metres[:n, :n], index)
 
 
 def _new_blocks(problem: Problem, old: Sequence[Location], new: Sequence[Location]
                 ) -> tuple[np.ndarray, np.ndarray] | None:
     """(road km old x new, road km new x new) with the model's formula, or None when the model
-    is not a closed formula (graph, CSV matrix). The diagonal of new x new is 0."""
+    is not a closed formula (graph, CSV matrix). The diagonal of new x new is 0. A location
+    without the model's coordinates is a TravelError naming it (:mod:`dispatchopt.travel.coords`)."""
     spec = problem.travel
     if spec.model == "haversine":
-        from ..travel.base import positive_spec
-        from ..travel.haversine import great_circle_km
-
         circuity = positive_spec(spec, "circuity", "haversine")
-        for loc in new:
-            if loc.lat is None or loc.lon is None:
-                from ..errors import TravelError
-
-                raise TravelError(f"travel.model haversine: location {loc} has no lat/lon")
-        a = np.array([(float(loc.lat), float(loc.lon)) for loc in old], dtype=float).reshape(-1, 2)
-        b = np.array([(float(loc.lat), float(loc.lon)) for loc in new], dtype=float).reshape(-1, 2)
+        b = lat_lon_array(new, "haversine")
+        a = lat_lon_array(old, "haversine")
         on = great_circle_km(a, b)
         nn = np.triu(great_circle_km(b, b), 1)
         nn = nn + nn.T
         return on * circuity, nn * circuity
     if spec.model == "euclidean":
-        def xy(locs: Sequence[Location]) -> np.ndarray:
-            coords = np.empty((len(locs), 2), dtype=float)
-            for i, loc in enumerate(locs):
-                if loc.x is None or loc.y is None:
-                    return None  # type: ignore[return-value]
-                coords[i] = (float(loc.x), float(loc.y))
-            return coords
-
-        a, b = xy(old), xy(new)
-        if a is None or b is None:
-            return None
-        on = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1))
-        nn = np.sqrt(((b[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1))
-        if spec.dimacs:
-            on = np.floor(on * 10 + 1e-9) / 10
-            nn = np.floor(nn * 10 + 1e-9) / 10
-        return on, nn
+        a, b = xy_array(old, "euclidean"), xy_array(new, "euclidean")
+        return (euclidean_distance(a, b, dimacs=spec.dimacs),
+                euclidean_distance(b, b, dimacs=spec.dimacs))
     return None
 
 
 def _model_matrix(problem: Problem, locations: list[Location]) -> TravelMatrix:
     """The problem's travel model over ``locations``, in this order."""
-    from ..travel import matrix_for_locations
-
     return matrix_for_locations(locations, problem.travel)
 
 
@@ -125,7 +103,7 @@ def extend_matrix(problem: Problem, matrix: TravelMatrix, new: Sequence[Location
     m[n:n + k, :n] = (on_km * 1000.0).T
     m[n:n + k, n:n + k] = nn_km * 1000.0
     buffer.used = n + k
-    index = dict(matrix._index)
+    index = dict(matrix.index_map)
     for i, loc in enumerate(new):
         index.setdefault(loc.key(), n + i)
     return buffer.view(matrix.locations + tuple(new), index), buffer
@@ -135,12 +113,12 @@ def carry_matrix(old: Problem, new: Problem, buffer: MatrixBuffer | None = None
                  ) -> tuple[Problem, MatrixBuffer | None]:
     """Give ``new`` the travel matrix of ``old`` (extended with any location ``new`` adds).
 
-    ``old``'s matrix is built if it was not yet. The matrix is stored in ``new``'s cache, which is
-    what ``Problem.travel_matrix`` returns from then on.
+    ``old``'s matrix is built if it was not yet. The matrix is attached to ``new``
+    (:func:`dispatchopt.travel.attach_matrix`): ``matrix_of(new)`` returns it from then on.
     """
-    matrix = old.travel_matrix
+    matrix = matrix_of(old)
     missing: dict[tuple, Location] = {}
-    index = matrix._index
+    index = matrix.index_map
     for tech in new.technicians:
         for loc in (tech.start, tech.end):
             if loc.key() not in index:
@@ -150,6 +128,5 @@ def carry_matrix(old: Problem, new: Problem, buffer: MatrixBuffer | None = None
             missing.setdefault(job.location.key(), job.location)
     if missing:
         matrix, buffer = extend_matrix(new, matrix, list(missing.values()), buffer)
-    new.__dict__["travel_matrix"] = matrix     # the cached_property's slot
-    return new, buffer
+    return attach_matrix(new, matrix), buffer
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from .. import rules
 from ..domain import Job, Problem
 from ..timing import forward as fz
+from ..timing.cost import state_cost, unassigned_cost
 from ..timing.forward import RouteState
 from .techplan import TechPlan
 from .workspace import Workspace
@@ -110,21 +110,6 @@ def emergency_choice(ws: Workspace, job: Job, cands: Sequence[str]) -> tuple | N
     return scored[0][3]
 
 
-def route_cost(ws: Workspace, tp: TechPlan) -> float:
-    """Travel + weighted lateness + overtime of a technician's timed route (cost units)."""
-    problem = ws.problem
-    obj = problem.objective
-    st = tp.final
-    late = 0.0
-    for job_id, start in st.starts:
-        job = problem.job(job_id)
-        late += rules.late_s(job, start) * problem.weight(job)
-    shift_end = ws.ctx(tp.technician).tech.shift_end_s
-    ret = st.return_s if st.return_s is not None else shift_end
-    return ((st.travel_s + st.return_travel_s) * obj.travel_minute + late * obj.late_minute
-            + max(0, ret - shift_end) * obj.overtime_minute) / 60.0
-
-
 def emergency_cost(ws: Workspace, job: Job, choice: tuple) -> float:
     """Added cost of placing ``job`` ahead as ``choice`` says: the route's change plus every
     visit it displaces counted as unassigned (pessimistic: they may fit elsewhere)."""
@@ -137,9 +122,9 @@ def emergency_cost(ws: Workspace, job: Job, choice: tuple) -> float:
     new_tp, bumped = ws.build(tid, trial, bump=True, durations=durations)
     if new_tp is None or any(j == job.id for j, _ in bumped):
         return float("inf")
-    obj = ws.problem.objective
-    lost = sum(obj.unassigned * ws.problem.weight(ws.problem.job(j)) for j, _ in bumped)
-    return route_cost(ws, new_tp) - route_cost(ws, tp) + lost
+    lost = sum(unassigned_cost(ws.problem, ws.problem.job(j)) for j, _ in bumped)
+    ctx = ws.ctx(tid)
+    return state_cost(ws.problem, ctx, new_tp.final) - state_cost(ws.problem, ctx, tp.final) + lost
 
 
 def commit_emergency(ws: Workspace, job: Job, choice: tuple) -> None:

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..domain import BreakRule, Job, Problem, Shift, Window
+from .. import rules
+from ..domain import BreakRule, Job, Problem, Shift, Technician, Window
 from .techplan import TechPlan
 
 
@@ -84,7 +85,7 @@ def _tech_relaxations(problem: Problem, tp: TechPlan, notes: list[str]) -> dict[
         loc = j
         end = start + job.duration_s
         last_end = end
-        if travel > 0 and not _leg_fits(shifts, overtime, prev_end, start, travel):
+        if travel > 0 and not _leg_fits(tech, shifts, overtime, prev_end, start, travel):
             shifts, overtime = _cover(shifts, overtime, start - travel, start)
         shifts, overtime = _cover(shifts, overtime, start, end)
         prev_end = end
@@ -152,9 +153,12 @@ def _cover(shifts: list[tuple[int, int]], overtime: int, lo: int | None, hi: int
     return merged, overtime
 
 
-def _leg_fits(shifts: list[tuple[int, int]], overtime: int, lo: int, hi: int, travel: int) -> bool:
-    """Is there ``travel`` seconds of working time in one shift between ``lo`` and ``hi``?"""
-    spans = shifts[:-1] + [(shifts[-1][0], shifts[-1][1] + overtime)]
+def _leg_fits(tech: Technician, shifts: list[tuple[int, int]], overtime: int, lo: int, hi: int,
+              travel: int) -> bool:
+    """Is there ``travel`` seconds of working time in one shift between ``lo`` and ``hi``, with
+    ``tech``'s working time as extended so far (``shifts``, ``overtime``)?"""
+    working = replace(tech, shifts=tuple(Shift(a, b) for a, b in shifts), max_overtime_s=overtime)
+    spans = shifts[:-1] + [(shifts[-1][0], rules.shift_end_with_overtime_s(working))]
     for a, b in spans:
         d = max(a, lo)
         if d + travel <= min(b, hi):

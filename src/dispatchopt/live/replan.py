@@ -45,7 +45,8 @@ from ..domain import BreakRule, Problem, Shift
 from ..objective import plan_cost
 from ..plan import Plan, SolverInfo, Unassigned
 from ..timing.schedule import build_route
-from ..solvers import solve
+from ..solvers import Result, solve
+from ..travel import attach_matrix
 from .dispatcher import place_pending
 from .events import conclude
 from .notify import Update
@@ -132,7 +133,7 @@ def open_subproblem(state: DispatchState, techs: set[str] | None = None) -> tupl
                     and (techs is None or any(rules.can_lead(problem, t, problem.job(j)) for t in sub_techs)))
     jobs = tuple(j for j in problem.jobs if j.id in open_ids)
     sub = problem.replace(technicians=tuple(techs_out), jobs=jobs, name=problem.name)
-    sub.__dict__["travel_matrix"] = matrix        # same model, a superset of the locations
+    attach_matrix(sub, matrix)          # same model, a superset of the locations
     # the current plan's open part, timed in the sub-problem (its cost is the warm start's)
     routes = [build_route(sub, tid, starts, breaks) for tid, starts, breaks in routes]
     unassigned = tuple(Unassigned(j.id, state.unassigned[j.id]) for j in jobs if j.id in state.unassigned)
@@ -222,6 +223,20 @@ def focus_technicians(state: DispatchState, max_jobs: int) -> set[str]:
     return set(chosen)
 
 
+WARM_START_BACKENDS = ("auto", "portfolio", "ortools")
+"""Backends that take ``initial``, ``solution_limit`` and ``churn_penalty_min``; the others
+(greedy, vroom, pyvrp) re-plan the open part from scratch and refuse those options."""
+
+
+def _solve(sub: Problem, backend: str, time_limit_s: float, seed: int, solution_limit: int | None, *,
+           initial: Plan | None = None, churn_penalty_min: float = 0.0) -> Result:
+    """``solve`` with the warm-start options passed only to a backend that honours them."""
+    if backend not in WARM_START_BACKENDS:
+        return solve(sub, backend=backend, time_limit_s=time_limit_s, seed=seed)
+    return solve(sub, backend=backend, time_limit_s=time_limit_s, seed=seed, initial=initial,
+                 solution_limit=solution_limit, churn_penalty_min=churn_penalty_min)
+
+
 def replan(state: DispatchState, *, now_s: int | None = None, backend: str = "ortools",
            time_limit_s: float = DEFAULT_TIME_LIMIT_S, churn_penalty_min: float = DEFAULT_CHURN_PENALTY_MIN,
            seed: int = 0, solution_limit: int | None = None, warm_start: bool = True,
@@ -247,15 +262,13 @@ def replan(state: DispatchState, *, now_s: int | None = None, backend: str = "or
     runs = []
     if warm_start:
         share = time_limit_s / 2 if portfolio else time_limit_s
-        runs.append(("warm", solve(sub, backend=backend, time_limit_s=share, seed=seed, initial=initial,
-                                   solution_limit=solution_limit, churn_penalty_min=churn_penalty_min)))
+        runs.append(("warm", _solve(sub, backend, share, seed, solution_limit, initial=initial,
+                                    churn_penalty_min=churn_penalty_min)))
         if portfolio:
             left = max(0.5, time_limit_s - (time.perf_counter() - t0))
-            runs.append(("fresh", solve(sub, backend=backend, time_limit_s=left, seed=seed,
-                                        solution_limit=solution_limit)))
+            runs.append(("fresh", _solve(sub, backend, left, seed, solution_limit)))
     else:
-        runs.append(("fresh", solve(sub, backend=backend, time_limit_s=time_limit_s, seed=seed,
-                                    solution_limit=solution_limit)))
+        runs.append(("fresh", _solve(sub, backend, time_limit_s, seed, solution_limit)))
     old_cost = plan_cost(problem, state.plan)
     churn = churn_penalty_min * problem.objective.travel_minute
     scored = []

@@ -25,6 +25,7 @@ from ..domain import Problem
 from ..errors import EventError
 from ..objective import plan_cost
 from ..plan import Plan, Route, SolverInfo, Unassigned
+from ..solvers.base import derive_status
 from ..timing.forward import TechContext
 from .matrix import MatrixBuffer
 from .techplan import TechPlan
@@ -136,10 +137,7 @@ class StateData:
 def make_plan(problem: Problem, routes: Sequence[Route], unassigned: Mapping[str, str], *,
               backend: str = BACKEND, wall_s: float | None = None, note: str | None = None) -> Plan:
     """A Plan of the whole problem: routes in technician order, unassigned in job order."""
-    status = "feasible"
-    dispatchable_unassigned = [j for j in unassigned if problem.job(j).dispatchable]
-    if dispatchable_unassigned:
-        status = "partial"
+    status = derive_status(problem, unassigned).value
     plan = Plan(scenario=problem.name, clock=problem.clock,
                 solver=SolverInfo(backend=backend, time_limit_s=None, seed=0, status=status,
                                   objective=None, wall_s=wall_s),

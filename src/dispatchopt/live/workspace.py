@@ -456,8 +456,7 @@ class Workspace(Generic[S]):
     def follow_up(self, job: Job, *, remaining_s: int, tag: str, dispatchable: bool = True) -> str:
         """Create a follow-up job for the rest of ``job`` (received now; SLA of its category)."""
         new_id = self.fresh_id(job.id, tag)
-        level = self.problem.sla[job.category]
-        due = self.now + int(round(level.respond_minutes * 60))
+        due = rules.sla_due_s(self.problem.clock, self.now, self.problem.sla[job.category])
         follow = Job(id=new_id, location=job.location, category=job.category, skills=dict(job.skills),
                      duration_s=max(0, remaining_s), received_s=self.now, due_s=due, window=None,
                      crew_size=job.crew_size, demand=0, pinned_to=(), dispatchable=dispatchable)
