@@ -111,6 +111,19 @@ def test_border_repair_offers_left_out_jobs_to_the_neighbours_technicians(day):
     assert {u.job for u in fixed.unassigned} == {j.id for j in day.jobs} - {job for _, job in placed}
 
 
+def test_border_repair_of_a_loaded_merge_keeps_every_job_once(big_day):
+    territories = partition(big_day, 3, seed=0)
+    plans = [solve(territory_problem(big_day, t), backend="greedy").plan for t in territories]
+    merged = Plan(scenario=big_day.name, clock=big_day.clock, solver=plans[0].solver,
+                  routes=tuple(r for p in plans for r in p.routes),
+                  unassigned=tuple(u for p in plans for u in p.unassigned))
+    assert verify(big_day, merged) == [] and merged.unassigned
+    fixed = repair_borders(big_day, merged, territories)
+    assert verify(big_day, fixed) == []        # incl. no job lost (an ejected job is listed)
+    assert len(fixed.unassigned) < len(merged.unassigned)
+    assert plan_cost(big_day, fixed) < plan_cost(big_day, merged)
+
+
 def test_parallel_workers_give_the_inline_plan(day):
     inline = solve_decomposed(day, time_limit_s=120, inner_backend="greedy", workers=1, n_territories=3)
     parallel = solve_decomposed(day, time_limit_s=120, inner_backend="greedy", workers=2, n_territories=3)

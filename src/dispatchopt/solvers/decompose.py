@@ -48,7 +48,9 @@ BACKEND = "decomposed"
 TERRITORY_TECHNICIANS = 30
 """Technicians per territory aimed at (territories hold 20-40 on days big enough)."""
 MIN_TERRITORY_TECHNICIANS = 20
-_KMEANS_ROUNDS = 25
+_KMEANS_ROUNDS = 15
+_DEPOT_WEIGHT = 0.1           # the depots' share of the k-means weight, against the jobs' 1
+_BALANCE = 0.05              # a territory holds at most 105 % of an even share of the weight
 _LANDMARKS = 8                 # travel-time embedding of places without coordinates
 _BORDER_NEIGHBOURS = 2         # territories whose technicians a left-out job is offered to
 _REPAIR_SHARE = 0.12           # of the time limit kept for the border repair and the check
@@ -82,7 +84,8 @@ def partition(problem: Problem, n_territories: int, *, seed: int = 0) -> list[Te
     job_xy, tech_xy = _plane(problem)
     job_w = np.array([_work_s(j) for j in problem.jobs], dtype=float)
     tech_cap = np.array([0.0 if t.trainee else _capacity_s(t) for t in problem.technicians])
-    scale = job_w.sum() / tech_cap.sum() if tech_cap.sum() > 0 and job_w.sum() > 0 else 1.0
+    # Depots pull the centres a little (a tenth of the weight); the work decides the balance.
+    scale = _DEPOT_WEIGHT * job_w.sum() / tech_cap.sum() if tech_cap.sum() > 0 and job_w.sum() > 0 else 1.0
     points = np.vstack([job_xy, tech_xy]) if len(job_xy) else tech_xy
     weights = np.concatenate([np.maximum(job_w, 1.0), np.maximum(tech_cap * scale, 1.0)])
     centres, labels = _kmeans(points, weights, k, seed)
@@ -152,7 +155,7 @@ def _landmark_embedding(problem: Problem, places) -> np.ndarray:
 
 
 def _kmeans(points: np.ndarray, weights: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted k-means (k-means++ start): (centres, label of every point)."""
+    """Weighted, balanced k-means (k-means++ start): (centres, label of every point)."""
     rng = np.random.default_rng(seed)
     centres = [points[int(rng.choice(len(points), p=weights / weights.sum()))]]
     for _ in range(1, k):
@@ -162,9 +165,13 @@ def _kmeans(points: np.ndarray, weights: np.ndarray, k: int, seed: int) -> tuple
         else:
             centres.append(points[int(rng.choice(len(points), p=d2 / d2.sum()))])
     centres = np.array(centres, dtype=float)
+    # Lloyd rounds with a capacity on each territory (its share of the weight + _BALANCE):
+    # territories of comparable work even where the jobs crowd into a few hot spots.
+    cap = weights.sum() / k * (1 + _BALANCE)
     labels = np.zeros(len(points), dtype=int)
     for _ in range(_KMEANS_ROUNDS):
-        labels = np.argmin(((points[:, None, :] - centres[None]) ** 2).sum(-1), axis=1)
+        d2 = ((points[:, None, :] - centres[None]) ** 2).sum(-1)
+        labels = _capped_labels(d2, weights, cap)
         moved = centres.copy()
         for i in range(k):
             mask = labels == i
@@ -174,6 +181,21 @@ def _kmeans(points: np.ndarray, weights: np.ndarray, k: int, seed: int) -> tuple
             break
         centres = moved
     return centres, labels
+
+
+def _capped_labels(d2: np.ndarray, weights: np.ndarray, cap: float) -> np.ndarray:
+    """Each point to its nearest centre that has room left (pairs taken nearest first)."""
+    n, k = d2.shape
+    labels = np.full(n, -1)
+    load = np.zeros(k)
+    flat = np.argsort(d2, axis=None, kind="stable")
+    for p, c in zip(*np.unravel_index(flat, d2.shape)):
+        if labels[p] < 0 and load[c] + weights[p] <= cap:
+            labels[p] = c
+            load[c] += weights[p]
+    rest = labels < 0
+    labels[rest] = np.argmin(d2[rest], axis=1)      # heavier than any room left: nearest
+    return labels
 
 
 def _assign(tech_terr: np.ndarray, members: list[int], cap: np.ndarray, work: np.ndarray,
@@ -487,15 +509,17 @@ def repair_borders(problem: Problem, plan: Plan, territories: list[Territory], *
             continue
         for route in fixed.routes:
             routes[route.technician] = route
-        still = {u.job for u in fixed.unassigned}
-        placed = [j for j in pending if j not in still]
+        for u in fixed.unassigned:          # pending jobs still out, and any job ejected
+            left[u.job] = u
+        placed = fixed.assigned_job_ids() & set(pending)
         for job_id in placed:
             del left[job_id]
         log.debug("decomposed: %d of %d jobs left out in territory %d placed across its border",
                   len(placed), len(pending), terr.index)
     order = {t.id: n for n, t in enumerate(problem.technicians)}
+    job_order = {j.id: n for n, j in enumerate(problem.jobs)}
     return replace(plan, routes=tuple(sorted(routes.values(), key=lambda r: order[r.technician])),
-                   unassigned=tuple(left.values()))
+                   unassigned=tuple(sorted(left.values(), key=lambda u: job_order[u.job])))
 
 
 def _offerable(job: Job) -> bool:

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Scale benchmark (issue 11 item 4): decomposition on 150 x 2000 and 300 x 5000 busy days.
+
+    python benchmarks/scale_bench.py --days 150x2000,300x5000 --time-limit-s 60,600 [--workers 2]
+        [--peer vroom] [--inner auto] [--out results/scale]
+    python benchmarks/scale_bench.py --growth 1000,2000,3000,4000,5000 --time-limit-s 60
+
+Each day runs in its own child process (so that peak RSS is that day's): the day is built
+(``150x2000`` is the bundled ``scenarios/bench/day_150x2000_load1.2.yaml``; any other ``NxM``
+is ``generate_scenario(N, M, seed=N*10000+M, load=1.2)``, ``300x5000`` exactly the command in
+scenarios/README.md), its travel matrix built, then timed:
+
+- ``first_feasible_s``: from the start of the solve to the first verified plan, the greedy of
+  the whole day that ``solve_decomposed`` makes while the territories are searched
+  (``result.stats.first_solution_s``), and the greedy alone in this process (``greedy_s``);
+- ``final_s``: ``solve_decomposed(problem, time_limit_s=..., workers=...)`` to its end;
+- ``peak_rss_mb``: ``resource.getrusage`` max RSS of this process (``self``) and of its largest
+  child (``children``: a territory worker); both are printed and the sum is the bound checked;
+- on-time rate, assigned jobs, travel minutes, travel per served job, plan_cost and verify
+  violations (must be 0) of the final plan, of the greedy plan and of the VROOM peer
+  (``benchmarks/vroom_field.run_vroom_field``: the library's mapping, crew jobs fixed at the
+  greedy starts; exploration level 5 up to 2,000 jobs, 1 above, the same time limit).
+
+``--growth`` runs days of 60 technicians per 1,000 jobs (60 x 1000 ... 300 x 5000) with the
+first time limit and reports how the wall time grows. Rows are printed as a markdown table and
+written to ``<out>/scale.csv`` / ``.md`` with ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+LOAD = 1.2
+BUNDLED = {"150x2000": ROOT / "scenarios" / "bench" / "day_150x2000_load1.2.yaml",
+           "40x300": ROOT / "scenarios" / "bench" / "day_40x300_load0.9.yaml"}
+COLUMNS = ("day", "solver", "time_limit_s", "first_feasible_s", "final_s", "territories",
+           "on_time", "assigned", "dispatchable", "travel_min", "travel_per_served", "cost",
+           "violations", "peak_rss_self_mb", "peak_rss_children_mb", "load_avg")
+
+
+def build_day(name: str):
+    """The Problem of ``name`` (``NxM``), its travel matrix built."""
+    from dispatchopt import load_scenario
+    from dispatchopt.scenario import problem_from_dict
+    from dispatchopt.synth import generate_scenario
+    from dispatchopt.travel import matrix_of
+
+    if name in BUNDLED:
+        problem = load_scenario(BUNDLED[name])
+    else:
+        n, m = (int(x) for x in name.split("x"))
+        seed = n * 10000 + m
+        problem = problem_from_dict(generate_scenario(n, m, seed=seed, load=LOAD), source=f"<{name}>")
+    matrix_of(problem)
+    return problem
+
+
+def _rss_mb() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return round(own, 1), round(kids, 1)
+
+
+def _row(problem, name: str, solver: str, plan, **extra) -> dict:
+    from dispatchopt.audit.kpi import compute_kpis
+    from dispatchopt.audit.verify import verify
+    from dispatchopt.objective import plan_cost
+
+    kpis = compute_kpis(problem, plan)
+    assigned = len(plan.assigned_job_ids())
+    travel = kpis["travel_minutes"]
+    own, kids = _rss_mb()
+    return {"day": name, "solver": solver, "on_time": round(kpis["on_time_rate"], 3), "assigned": assigned,
+            "dispatchable": sum(1 for j in problem.jobs if j.dispatchable),
+            "travel_min": round(travel), "travel_per_served": round(travel / max(1, assigned), 1),
+            "cost": round(plan_cost(problem, plan)), "violations": len(verify(problem, plan)),
+            "peak_rss_self_mb": own, "peak_rss_children_mb": kids,
+            "load_avg": round(os.getloadavg()[0], 2), **extra}
+
+
+def run_one(name: str, time_limit_s: float, workers: int, inner: str, peer: bool) -> list[dict]:
+    """Every measurement of one day, in this process."""
+    from dispatchopt.solvers import solve
+    from dispatchopt.solvers.decompose import solve_decomposed
+
+    t0 = time.perf_counter()
+    problem = build_day(name)
+    setup = time.perf_counter() - t0
+    rows = []
+    t0 = time.perf_counter()
+    greedy = solve(problem, backend="greedy").plan
+    rows.append(_row(problem, name, "greedy", greedy, time_limit_s="", first_feasible_s=round(time.perf_counter() - t0, 1),
+                     final_s=round(time.perf_counter() - t0, 1), territories=""))
+    t0 = time.perf_counter()
+    result = solve_decomposed(problem, time_limit_s=time_limit_s, workers=workers, inner_backend=inner)
+    final = time.perf_counter() - t0
+    rows.append(_row(problem, name, f"decomposed ({result.plan.solver.backend})", result.plan,
+                     time_limit_s=time_limit_s, first_feasible_s=round(result.stats.first_solution_s or final, 1),
+                     final_s=round(final, 1), territories=len(result.stats.extra.get("territories", [])) or 1))
+    print(json.dumps({"day": name, "setup_s": round(setup, 1), "phases": result.stats.extra.get("phases"),
+                      "territories": result.stats.extra.get("territories")}), file=sys.stderr)
+    if peer:
+        from vroom_field import run_vroom_field
+
+        level = 5 if len(problem.jobs) <= 2000 else 1
+        run = run_vroom_field(problem, time_limit_s=time_limit_s, exploration_level=level, check=False)
+        rows.append(_row(problem, name, f"vroom peer (x={level})", run.plan, time_limit_s=time_limit_s,
+                         first_feasible_s=round(run.wall_s, 1), final_s=round(run.wall_s, 1), territories=""))
+    return rows
+
+
+def _child(name: str, limit: float, args) -> list[dict]:
+    cmd = [sys.executable, __file__, "--one", name, "--time-limit-s", str(limit), "--workers", str(args.workers),
+           "--inner", args.inner, "--peer", args.peer]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    sys.stderr.write(done.stderr)
+    if done.returncode != 0:
+        raise SystemExit(f"{name}: child failed with exit {done.returncode}")
+    return json.loads(done.stdout)
+
+
+def _table(rows: list[dict]) -> str:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(str(r.get(c, "")) for c in COLUMNS) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--days", default="150x2000,300x5000")
+    parser.add_argument("--growth", help="job counts, e.g. 1000,2000,3000 (60 technicians per 1,000 jobs)")
+    parser.add_argument("--time-limit-s", default="60,600", help="one per day (the last repeats)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--inner", default="auto", help="inner backend of each territory")
+    parser.add_argument("--peer", choices=("vroom", "none"), default="vroom")
+    parser.add_argument("--out", help="directory for scale.csv and scale.md")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    limits = [float(x) for x in args.time_limit_s.split(",")]
+    if args.one:
+        print(json.dumps(run_one(args.one, limits[0], args.workers, args.inner, args.peer == "vroom")))
+        return 0
+    if args.growth:
+        days = [f"{60 * int(m) // 1000}x{m}" for m in args.growth.split(",")]
+        limits = [limits[0]] * len(days)
+        args.peer = "none"
+    else:
+        days = args.days.split(",")
+    rows = []
+    for i, name in enumerate(days):
+        rows += _child(name, limits[min(i, len(limits) - 1)], args)
+        print(_table(rows[-3:]), flush=True)
+    print(_table(rows))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        with open(out / "scale.csv", "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=COLUMNS, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+        (out / "scale.md").write_text(_table(rows) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
