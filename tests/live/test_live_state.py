@@ -6,14 +6,18 @@ Tiny euclidean problems (tests/helpers.py): one coordinate unit is one minute of
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
+from dispatchopt import rules
 from dispatchopt.domain import Location
 from dispatchopt.errors import EventError
 from dispatchopt.live import DispatchState, NewJob, apply
 from dispatchopt.live.matrix import carry_matrix
 from dispatchopt.scenario import problem_from_dict
+from dispatchopt.solvers import solve
 from dispatchopt.synth.generate import generate_scenario
 from dispatchopt.travel import build_travel_matrix
 from dispatchopt.audit.verify import verify
@@ -178,3 +182,22 @@ def test_a_new_place_on_the_road_graph_keeps_every_row():
     assert (after.seconds[:-1, :-1] == before.seconds).all()
     assert verify(update.problem, update.plan) == []
     assert "G1" in update.plan.assigned_job_ids() or "G1" in update.state.unassigned
+
+
+def test_carried_eligibility_equals_a_fresh_table():
+    """Each update gives its new Problem the old eligibility table with the new job's entry
+    evaluated by the rules: the same table as one built from scratch for that Problem."""
+    problem = problem_from_dict(generate_scenario(8, 40, seed=5))
+    plan = solve(problem, backend="greedy", time_limit_s=5.0).plan
+    state = DispatchState.start(problem, plan, 9 * H)
+    templates = [j for j in problem.jobs if j.crew_size == 1][:3]
+    for n, template in enumerate(templates):
+        for crew_size in (1, 2):
+            new = dataclasses.replace(template, id=f"LIVE{n}-{crew_size}", received_s=state.now_s,
+                                      due_s=state.now_s + 4 * H, window=None, pinned_to=(),
+                                      crew_size=crew_size)
+            state = apply(state, NewJob(at_s=state.now_s + 5 * M, job=new)).state
+            assert verify(state.problem, state.plan) == []
+    fresh = state.problem.replace(name=state.problem.name)
+    assert rules.eligibility(state.problem) == rules.eligibility(fresh)
+    assert rules.eligibility(state.problem)["LIVE0-2"][1]      # a crew job has members

@@ -23,7 +23,8 @@ from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from .. import rules
-from ..domain import Job, Technician
+from ..domain import Job, Problem, Technician
+from ..domain.problem import derived
 from ..errors import EventError
 from ..timing import forward as fz
 from ..timing.forward import RouteState, TechContext
@@ -61,6 +62,19 @@ class BumpRecord:
     code: str                           # the feasibility failure code that bumped it
 
 
+def carry_eligibility(old: Problem, new: Problem, job: Job) -> None:
+    """Give ``new`` (``old`` with ``job`` added or replaced, same technicians) the eligibility
+    table of ``old`` with ``job``'s entry evaluated by the rules (can_lead / can_assist over the
+    technicians in problem order, as ``rules.eligibility`` builds it), so that one update does
+    not rebuild the table of the whole day (1.5 ms at 40 x 400). The table stays in the one
+    eligibility cache, the problem's derived data."""
+    table = dict(rules.eligibility(old))
+    leads = tuple(t.id for t in new.technicians if rules.can_lead(new, t, job))
+    members = tuple(t.id for t in new.technicians if t.id in leads or rules.can_assist(new, t, job))
+    table[job.id] = (leads, members)
+    derived(new, rules.ELIGIBILITY_KEY, lambda _problem: table, refresh=True)
+
+
 class Workspace(Generic[S]):
     """A working copy of a dispatch state for one update (see the module doc)."""
 
@@ -87,8 +101,6 @@ class Workspace(Generic[S]):
         self.notes: list[str] = []
         self.dispatches: list[Dispatch] = []
         self.placed: set[str] = set()
-        self._lead_cache: dict[tuple, list[str]] = {}
-        self._member_cache: dict[tuple, list[str]] = {}
         if freeze:
             self.freeze()
 
@@ -117,30 +129,22 @@ class Workspace(Generic[S]):
                     out.append((tid, "suffix"))
         return out
 
-    def leads(self, job: Job) -> list[str]:
-        key = (tuple(sorted(job.skills.items())), id(self.problem.technicians))
-        hit = self._lead_cache.get(key)
-        if hit is None:
-            hit = self._lead_cache[key] = [t.id for t in self.problem.technicians
-                                           if rules.can_lead(self.problem, t, job)]
-        return hit
+    def leads(self, job: Job) -> tuple[str, ...]:
+        """Technicians who may lead ``job`` (problem order; ``rules.eligibility``)."""
+        return rules.eligibility(self.problem)[job.id][0]
 
-    def members(self, job: Job) -> list[str]:
-        key = (tuple(sorted(job.skills.items())), id(self.problem.technicians))
-        hit = self._member_cache.get(key)
-        if hit is None:
-            hit = self._member_cache[key] = [
-                t.id for t in self.problem.technicians
-                if rules.can_lead(self.problem, t, job) or rules.can_assist(self.problem, t, job)]
-        return hit
+    def members(self, job: Job) -> tuple[str, ...]:
+        """Technicians who may be a member of ``job``'s crew (problem order)."""
+        return rules.eligibility(self.problem)[job.id][1]
 
     def available(self, tid: str) -> bool:
         return not (tid in self.unavailable and self.unavailable[tid] <= self.now)
 
     # -- changing the problem ----------------------------------------------------------------------
-    def _commit(self, jobs: tuple[Job, ...] | None = None,
-                techs: tuple[Technician, ...] | None = None,
-                job_map: dict[str, Job] | None = None, tech_map: dict[str, Technician] | None = None) -> None:
+    def _commit(self, *, jobs: tuple[Job, ...] | None = None, techs: tuple[Technician, ...] | None = None,
+                changed: Job | None = None) -> None:
+        """Make the problem with ``jobs`` / ``techs``; it gets the carried travel matrix and, when
+        only ``changed`` (a job) differs, the old eligibility table with that job's entry redone."""
         old = self.problem
         changes = {}
         if jobs is not None:
@@ -148,9 +152,9 @@ class Workspace(Generic[S]):
         if techs is not None:
             changes["technicians"] = techs
         new = old.replace(**changes)
-        new.__dict__["_jobs_by_id"] = job_map if job_map is not None else old._jobs_by_id
-        new.__dict__["_techs_by_id"] = tech_map if tech_map is not None else old._techs_by_id
         new, self.buffer = carry_matrix(old, new, self.buffer)
+        if changed is not None:
+            carry_eligibility(old, new, changed)
         self.problem = new
 
     def set_job(self, job: Job) -> None:
@@ -158,10 +162,7 @@ class Workspace(Generic[S]):
         old = self.problem
         if not old.has_job(job.id):
             raise EventError(f"unknown job {job.id!r}")
-        jobs = tuple(job if j.id == job.id else j for j in old.jobs)
-        job_map = dict(old._jobs_by_id)
-        job_map[job.id] = job
-        self._commit(jobs=jobs, job_map=job_map)
+        self._commit(jobs=tuple(job if j.id == job.id else j for j in old.jobs), changed=job)
         for tid, _ in self.locate(job.id):
             self.dirty.add(tid)
 
@@ -169,18 +170,11 @@ class Workspace(Generic[S]):
         old = self.problem
         if old.has_job(job.id):
             raise EventError(f"job {job.id!r} already exists")
-        job_map = dict(old._jobs_by_id)
-        job_map[job.id] = job
-        self._commit(jobs=old.jobs + (job,), job_map=job_map)
+        self._commit(jobs=old.jobs + (job,), changed=job)
 
     def set_tech(self, tech: Technician) -> None:
         old = self.problem
-        techs = tuple(tech if t.id == tech.id else t for t in old.technicians)
-        tech_map = dict(old._techs_by_id)
-        tech_map[tech.id] = tech
-        self._commit(techs=techs, tech_map=tech_map)
-        self._lead_cache.clear()
-        self._member_cache.clear()
+        self._commit(techs=tuple(tech if t.id == tech.id else t for t in old.technicians))
         tp = self.plans[tech.id]
         if tp.heading is not None and not self._heading_fits(tech.id, tp):
             self.plans[tech.id] = replace(tp, heading=None, heading_breaks=(),
