@@ -1,13 +1,13 @@
 """Solomon VRPTW benchmark: dispatchopt side by side with OR-Tools, PyVRP and VROOM.
 
     python benchmarks/solomon_bench.py [--instances C101,R101,... | --all] --time-limit-s 10 \\
-        [--peers ortools,pyvrp,vroom] [--backends auto] [--out results/solomon] [--data DIR]
+        [--peers ortools,pyvrp,vroom] [--backends default,ortools] [--out results/solomon] [--data DIR]
 
 Every solver runs in the same invocation on the same instances with the same time limit,
 one after another (``--processes 2`` runs two at a time, which makes wall times less fair).
 dispatchopt runs through ``dispatchopt.solvers.solve(problem, backend=..., time_limit_s=...,
-seed=...)``; the backend ``pyvrp`` falls back to ``solve_pyvrp`` directly when ``solve`` does not
-know it, and ``auto`` to ``ortools``. Every solution, dispatchopt's included, is re-checked by
+seed=...)`` (``dispatchopt:default`` names no backend: the library default; the backend actually
+used is in the note). Every solution, dispatchopt's included, is re-checked by
 ``solomon.check_routes`` (capacity, windows, every customer once) and its distance re-summed
 in DIMACS tenths; gaps are against ``bks_distance_dimacs.csv`` (proven optima, distance-only
 objective, so fewer vehicles earn nothing). An infeasible solution gets no gap and is left out
@@ -47,27 +47,13 @@ def solomon_dir(data: Path) -> Path:
 
 
 def _solve_dispatchopt(problem, backend: str, time_limit_s: float, seed: int):
-    """(Result, backend actually used)."""
-    from dispatchopt.errors import DispatchOptError
+    """(Result, backend actually used). ``backend="default"`` calls ``solve`` without naming one
+    (the library default, ``auto``)."""
+    from dispatchopt.solvers import solve
 
-    try:
-        from dispatchopt.solvers import solve
-    except ImportError:
-        solve = None
-    if solve is not None:
-        try:
-            return solve(problem, backend=backend, time_limit_s=time_limit_s, seed=seed), backend
-        except (ValueError, KeyError, TypeError, DispatchOptError) as exc:
-            if backend not in str(exc):
-                raise
-            logging.getLogger("solomon_bench").warning("solve(backend=%r) refused (%s); falling back", backend, exc)
-    if backend == "pyvrp":
-        from dispatchopt.solvers.pyvrp_backend import solve_pyvrp
-
-        return solve_pyvrp(problem, time_limit_s=time_limit_s, seed=seed), "pyvrp (direct)"
-    if backend == "auto" and solve is not None:
-        return solve(problem, backend="ortools", time_limit_s=time_limit_s, seed=seed), "ortools (auto refused)"
-    raise RuntimeError(f"dispatchopt.solvers.solve is not available for backend {backend!r}")
+    options = {} if backend == "default" else {"backend": backend}
+    result = solve(problem, time_limit_s=time_limit_s, seed=seed, **options)
+    return result, result.stats.extra.get("backend", result.plan.solver.backend)
 
 
 def run_one(path: str, solver: str, time_limit_s: float, seed: int) -> dict:
@@ -173,8 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit-s", type=float, default=10.0)
     parser.add_argument("--peers", default=DEFAULT_PEERS,
                         help=f"comma-separated subset of {DEFAULT_PEERS}, or 'none'")
-    parser.add_argument("--backends", default="auto",
-                        help="comma-separated dispatchopt backends (e.g. auto,ortools,pyvrp), or 'none'")
+    parser.add_argument("--backends", default="default,ortools",
+                        help="comma-separated dispatchopt backends ('default' = solve() with no backend "
+                             "named, i.e. auto; e.g. default,ortools,portfolio), or 'none'")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("results/solomon"))
     parser.add_argument("--data", type=Path, default=default_data_dir(),

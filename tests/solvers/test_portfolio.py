@@ -65,5 +65,5 @@ def test_warm_start_skips_vroom_and_keeps_the_initial_crews():
 def test_exploration_level_falls_with_size_and_rises_with_budget():
     small, big = day(), make_problem([tech(f"T{i}") for i in range(100)],
                                      [job(f"J{i}", x=i % 50) for i in range(2000)])
-    assert exploration_for(small, 1.0) == 5
+    assert exploration_for(small, 1.0) == 2
     assert exploration_for(big, 2.0) < exploration_for(big, 200.0)
