@@ -49,7 +49,7 @@ BACKEND = "construct"
 HEAVY_WEIGHT = 10.0     # each category at least this heavy is a priority tier of its own
 CREW_ROUNDS = 30        # common-start rounds before a crew job is given up
 CREW_STARTS = 4         # candidate common starts priced per round
-MAX_TRIES = 6           # positions fully evaluated per (job, route) after the lower-bound sort
+MAX_TRIES = 3           # positions fully evaluated per (job, route) after the lower-bound sort
 _EPS = 1e-9
 
 
@@ -131,15 +131,11 @@ class Builder:
         self._arrays[tid] = hit
         return hit
 
-    def best_in_route(self, tid: str, jobs: Sequence[Job]) -> list[ins.Insertion | None]:
-        """The cheapest insertion of each of ``jobs`` (solo) into ``tid``'s route, or None."""
-        if not jobs:
-            return []
+    def bounds(self, tid: str, jobs: Sequence[Job]):
+        """Lower bounds (positions x jobs) of inserting each of ``jobs`` at each position of
+        ``tid``'s route: the exact travel change plus the job's own lateness at its earliest
+        conceivable start (inf where that start is past the window end or the horizon)."""
         route, prev, nxt, free, legs = self._route_arrays(tid)
-        ctx = self.contexts[tid]
-        final = route.final
-        if ctx.max_jobs is not None and final.n_jobs >= ctx.max_jobs:
-            return [None] * len(jobs)
         rows = np.asarray([self.index[job.id] for job in jobs], dtype=np.int64)
         locs = self.loc[rows]
         to = self.seconds[np.ix_(prev, locs)]
@@ -147,7 +143,18 @@ class Builder:
         est = np.maximum(free[:, None] + to, self.earliest[rows][None, :])
         bound = added * self.travel_per_s + np.maximum(0, est - self.due[rows][None, :]) \
             * self.late_per_s[rows][None, :]
-        bound = np.where(est > self.latest[rows][None, :], np.inf, bound)
+        return np.where(est > self.latest[rows][None, :], np.inf, bound)
+
+    def best_in_route(self, tid: str, jobs: Sequence[Job]) -> list[ins.Insertion | None]:
+        """The cheapest insertion of each of ``jobs`` (solo) into ``tid``'s route, or None."""
+        if not jobs:
+            return []
+        route = self.routes[tid]
+        ctx = self.contexts[tid]
+        final = route.final
+        if ctx.max_jobs is not None and final.n_jobs >= ctx.max_jobs:
+            return [None] * len(jobs)
+        bound = self.bounds(tid, jobs)
         out: list[ins.Insertion | None] = []
         problem = self.problem
         for c, job in enumerate(jobs):
@@ -169,7 +176,8 @@ class Builder:
         return out
 
     # -- insertion ------------------------------------------------------------------------------
-    def insert_jobs(self, jobs: Iterable[Job], *, k: int = 3, deadline: float | None = None) -> dict[str, str]:
+    def insert_jobs(self, jobs: Iterable[Job], *, k: int = 3, deadline: float | None = None,
+                    neighbours: int | None = None) -> dict[str, str]:
         """Insert ``jobs`` (tiers, crews jointly, solo jobs by regret-k); returns job id -> code
         for those left out ("crew:<detail>", "fit" = fits nowhere, "cost" = cheaper out,
         "time" = deadline)."""
@@ -183,45 +191,70 @@ class Builder:
                 detail = self.insert_crew(job)
                 if detail is not None:
                     left[job.id] = "crew:" + detail
-            left.update(self.regret_insert([j for j in tier if j.crew_size == 1], k=k, deadline=deadline))
+            solo = [j for j in tier if j.crew_size == 1]
+            left.update(self.regret_insert(solo, k=k, deadline=deadline, neighbours=neighbours))
         return left
 
-    def regret_insert(self, jobs: Sequence[Job], *, k: int = 3,
-                      deadline: float | None = None) -> dict[str, str]:
+    def regret_insert(self, jobs: Sequence[Job], *, k: int = 3, deadline: float | None = None,
+                      neighbours: int | None = None) -> dict[str, str]:
         """Parallel regret-k insertion of solo ``jobs``; job id -> "fit" | "cost" | "time" for
-        those left out."""
+        those left out. ``neighbours``: price each job only in the routes with the smallest
+        lower bounds (widened to all its routes when none of those can take it)."""
         problem = self.problem
         pending = {job.id: job for job in jobs}
         options: dict[str, dict[str, ins.Insertion]] = {job_id: {} for job_id in pending}
-        by_route: dict[str, list[str]] = {}
-        for job in jobs:
-            for tid in self.candidates(job):
-                by_route.setdefault(tid, []).append(job.id)
+        by_route = self._routes_for(jobs, neighbours)
         for tid, ids in by_route.items():
             self._price(tid, ids, pending, options)
         penalty = {job_id: costs.unassigned_cost(problem, job) for job_id, job in pending.items()}
         scores = {job_id: _regret(options[job_id], penalty[job_id], k) for job_id in pending}
+        widened: set[str] = set() if neighbours is not None else set(pending)
         left: dict[str, str] = {}
         while pending:
             if deadline is not None and time.perf_counter() > deadline:
                 left.update({job_id: "time" for job_id in pending})
                 break
             job_id = max(pending, key=lambda j: (scores[j][0], -scores[j][1], j))
-            job = pending.pop(job_id)
             choice = _cheapest(options[job_id])
-            if choice is None:
-                left[job_id] = "fit"
+            if choice is None and job_id not in widened:
+                widened.add(job_id)
+                for tid in self.candidates(pending[job_id]):
+                    if job_id not in by_route.setdefault(tid, []):
+                        by_route[tid].append(job_id)
+                        self._price(tid, [job_id], pending, options)
+                scores[job_id] = _regret(options[job_id], penalty[job_id], k)
+                continue
+            del pending[job_id]
+            if choice is None or choice[1].cost >= penalty[job_id]:
+                left[job_id] = "fit" if choice is None else "cost"
                 continue
             tid, found = choice
-            if found.cost >= penalty[job_id]:
-                left[job_id] = "cost"
-                continue
             self.routes[tid] = ins.insert(problem, self.routes[tid], job_id, found.position)
             ids = [j for j in by_route.get(tid, ()) if j in pending]
             self._price(tid, ids, pending, options)
             for j in ids:
                 scores[j] = _regret(options[j], penalty[j], k)
         return left
+
+    def _routes_for(self, jobs: Sequence[Job], neighbours: int | None) -> dict[str, list[str]]:
+        """route -> the jobs priced in it: every route that may take the job, or only its
+        ``neighbours`` routes of smallest lower bound."""
+        by_route: dict[str, list[str]] = {}
+        for job in jobs:
+            for tid in self.candidates(job):
+                by_route.setdefault(tid, []).append(job.id)
+        if neighbours is None:
+            return by_route
+        ranked: dict[str, list[tuple[float, str]]] = {}
+        for tid, ids in by_route.items():
+            lows = self.bounds(tid, [self.problem.job(j) for j in ids]).min(axis=0)
+            for job_id, low in zip(ids, lows.tolist()):
+                ranked.setdefault(job_id, []).append((low, tid))
+        near: dict[str, list[str]] = {}
+        for job_id, pairs in ranked.items():
+            for _, tid in sorted(pairs)[:neighbours]:
+                near.setdefault(tid, []).append(job_id)
+        return near
 
     def _price(self, tid: str, ids: Sequence[str], pending: Mapping[str, Job],
                options: dict[str, dict[str, ins.Insertion]]) -> None:

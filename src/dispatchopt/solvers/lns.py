@@ -43,6 +43,7 @@ BACKEND = "lns"
 MIN_REMOVE, MAX_REMOVE = 5, 30
 POOL_EXTRA = 10          # unassigned jobs offered to each recreate, besides the removed ones
 START_THRESHOLD = 0.01   # record-to-record threshold at the start, x the best routes' cost
+NEIGHBOURS = 8           # routes priced per re-inserted job (by lower bound), widened if none fits
 
 
 def builder_from_plan(problem: Problem, plan: Plan) -> Builder:
@@ -154,7 +155,7 @@ class _Search:
         waiting = self.unassigned(self.current)
         extra = self.rng.sample(waiting, min(POOL_EXTRA, len(waiting)))
         jobs = [problem.job(j) for j in sorted(set(removed) | set(extra))]
-        trial.insert_jobs(jobs, k=self.rng.choice((2, 3)))
+        trial.insert_jobs(jobs, k=self.rng.choice((2, 3)), neighbours=NEIGHBOURS)
         return trial
 
 

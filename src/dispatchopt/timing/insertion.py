@@ -38,13 +38,14 @@ class TimedRoute:
     compared with ``max_work_s``; ``tail_check_s[i]`` the largest of ``check_s[i:]``.
     """
 
-    __slots__ = ("ctx", "items", "states", "not_before_s", "check_s", "tail_check_s", "cost")
+    __slots__ = ("ctx", "items", "states", "locs", "not_before_s", "check_s", "tail_check_s", "cost")
 
     def __init__(self, ctx: TechContext, items: tuple[Item, ...], states: tuple[RouteState, ...],
                  not_before_s: int | None, check_s: tuple[int, ...], cost: float) -> None:
         self.ctx = ctx
         self.items = items
         self.states = states
+        self.locs = tuple(st.loc for st in states[1:])      # travel-matrix index of each item
         self.not_before_s = not_before_s
         self.check_s = check_s
         tail = [0] * (len(check_s) + 1)
@@ -72,9 +73,10 @@ class Insertion:
 
 
 def _place_item(problem: Problem, ctx: TechContext, state: RouteState, job: Job, fixed: int | None,
-                not_before_s: int | None):
+                not_before_s: int | None, j: int | None = None):
     matrix = problem.travel_matrix
-    j = matrix.index(job.location)
+    if j is None:
+        j = matrix.index(job.location)
     seconds = matrix.seconds
     p = place(ctx, state, duration_s=job.duration_s, earliest_s=rules.earliest_start_s(job),
               latest_s=rules.latest_start_s(job), demand=job.demand,
@@ -186,7 +188,7 @@ def _try(problem: Problem, route: TimedRoute, job: Job, pos: int, start_s: int |
     p, j = _place_item(problem, ctx, state, job, start_s, lower)
     if isinstance(p, str):
         return None
-    nxt = matrix.index(problem.job(items[pos][0]).location) if pos < len(items) else ctx.end_idx
+    nxt = route.locs[pos] if pos < len(items) else ctx.end_idx
     n = len(items)
     old_leg = int(seconds[state.loc, nxt]) if (pos < n or route.final.n_jobs) else 0  # no trip home yet
     added = p.travel_in_s + int(seconds[j, nxt]) - old_leg
@@ -206,7 +208,7 @@ def _try(problem: Problem, route: TimedRoute, job: Job, pos: int, start_s: int |
             return Insertion(pos, p.start_s, delta, added)
         other_id, fixed = items[q]
         other = problem.job(other_id)
-        po, jo = _place_item(problem, ctx, new, other, fixed, lower)
+        po, jo = _place_item(problem, ctx, new, other, fixed, lower, route.locs[q])
         if isinstance(po, str):
             return None
         if cost is None and fixed is None:
