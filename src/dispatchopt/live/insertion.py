@@ -5,9 +5,10 @@ of the plan objective) without bumping anything: every position after the frozen
 after the visit a technician is heading to) of every qualified technician is a candidate;
 candidates are ranked by a lower bound (exact added travel + the job's own lateness at its
 earliest possible start) and evaluated until the bound exceeds the best cost found. A candidate
-is evaluated by placing the job and re-timing the visits after it only until their schedule
-falls back onto the old one (same place, free time and breaks taken), the limits (max_jobs,
-capacity, max_work) then being checked on the totals.
+is evaluated by the one best insertion of the package, :func:`dispatchopt.timing.insertion.insertion_at`,
+on the technician's suffix (:func:`timed_route`): it places the job and re-times the visits after
+it only until their schedule falls back onto the old one (same place, free time and breaks
+taken), the limits (max_jobs, capacity, max_work) then being checked on the totals.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import numpy as np
 
 from .. import rules
 from ..domain import Job
-from ..timing import forward as fz
+from ..timing.cost import state_cost
+from ..timing.insertion import TimedRoute, insertion_at
 from .techplan import TechPlan
 from .workspace import Workspace
 
@@ -86,6 +88,7 @@ def best_insertion(ws: Workspace, job: Job, cands: Sequence[str]) -> Candidate |
         lb = np.where(est > latest, np.inf, lb)
     order = np.argsort(lb, kind="stable")
     best: Candidate | None = None
+    routes: dict[str, TimedRoute] = {}
     evaluated = 0
     for k in order:
         bound = lb[k]
@@ -97,60 +100,31 @@ def best_insertion(ws: Workspace, job: Job, cands: Sequence[str]) -> Candidate |
             break
         evaluated += 1
         tid, pos = tids[k], poss[k]
-        res = _evaluate(ws, tid, ws.plans[tid], pos, job, j, int(delta[k]))
-        if res is None:
+        tp = ws.plans[tid]
+        route = routes.get(tid)
+        if route is None:
+            route = routes[tid] = timed_route(ws, tp)
+        # a position in the movable visits; the suffix starts after the heading visit
+        ins = insertion_at(problem, route, job, pos - 1 if tp.heading is not None else pos,
+                           not_before_s=ws.now)
+        if ins is None:
             continue
-        cost, start = res
-        if best is None or cost < best.cost - 1e-9:
-            best = Candidate(cost, start, tid, pos)
+        if best is None or ins.cost < best.cost - 1e-9:
+            best = Candidate(ins.cost, ins.start_s, tid, pos)
     return best
 
-def _evaluate(ws: Workspace, tid: str, tp: TechPlan, pos: int, job: Job, j: int, delta_travel: int
-              ) -> tuple[float, int] | None:
-    """(added cost, start) of ``job`` at movable position ``pos`` of ``tid`` without bumping,
-    or None when something would no longer fit."""
+
+def timed_route(ws: Workspace, tp: TechPlan) -> TimedRoute:
+    """The planned suffix of ``tp`` as a :class:`~dispatchopt.timing.insertion.TimedRoute` whose
+    base is the state after the frozen part and the heading visit, so that
+    :func:`dispatchopt.timing.insertion.insertion_at` prices a position in it."""
     problem = ws.problem
-    obj = problem.objective
-    ctx = ws.ctx(tid)
-    matrix = problem.travel_matrix
-    st = tp.after(pos - 1)
-    p = fz.place_job(problem, ctx, st, job, not_before_s=ws.now)
-    if isinstance(p, str):
-        return None
-    start = p.start_s
-    cost = delta_travel * obj.travel_minute / 60.0
-    cost += rules.late_s(job, start) / 60.0 * obj.late_minute * problem.weight(job)
-    st = fz.apply(ctx, st, p, job_id=job.id, loc=j, duration_s=job.duration_s, demand=job.demand)
-    mov = tp.movable
-    fin = tp.final
-    for q in range(pos, len(mov)):
-        old_before = tp.after(q - 1)
-        if st.loc == old_before.loc and st.free_s == old_before.free_s and st.taken == old_before.taken:
-            # the rest is timed as before: check the limits on the totals
-            d_work = st.work_s - old_before.work_s
-            if ctx.max_work_s is not None and fin.work_s + fin.return_travel_s + d_work > ctx.max_work_s:
-                return None
-            if ctx.max_jobs is not None and fin.n_jobs + 1 > ctx.max_jobs:
-                return None
-            if ctx.capacity and fin.load + job.demand > ctx.capacity:
-                return None
-            return cost, start
-        item_id, fixed = mov[q]
-        if q == 0 and tp.heading is not None:
-            fixed = ws.fixed(tp.heading)
-        other = problem.job(item_id)
-        p = fz.place_job(problem, ctx, st, other, start_s=fixed, not_before_s=ws.now)
-        if isinstance(p, str):
-            return None
-        old_start = tp.after(q).starts[-1][1]
-        if p.start_s != old_start:
-            w = obj.late_minute * problem.weight(other) / 60.0
-            cost += (rules.late_s(other, p.start_s) - rules.late_s(other, old_start)) * w
-        st = fz.apply(ctx, st, p, job_id=item_id, loc=matrix.index(other.location),
-                      duration_s=other.duration_s, demand=other.demand)
-    # ran to the end: the return may move (overtime)
-    shift_end = ctx.tech.shift_end_s
-    old_ret = fin.return_s if fin.return_s is not None else shift_end
-    new_ret = st.return_s if st.return_s is not None else shift_end
-    cost += (max(0, new_ret - shift_end) - max(0, old_ret - shift_end)) / 60.0 * obj.overtime_minute
-    return cost, start
+    ctx = ws.ctx(tp.technician)
+    seconds = problem.travel_matrix.seconds
+    states = (tp.base,) + tp.states
+    checks = []
+    for (job_id, _), before, after in zip(tp.suffix, states, tp.states):
+        job = problem.job(job_id)
+        checks.append(before.work_s + int(seconds[before.loc, after.loc]) + job.duration_s
+                      + int(seconds[after.loc, ctx.end_idx]))
+    return TimedRoute(ctx, tp.suffix, states, ws.now, tuple(checks), state_cost(problem, ctx, tp.final))
