@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from .. import rules
 from ..domain import Problem
 from ..plan import Plan
+from .event_types import Event
 from .state import DispatchState
 from .workspace import BumpRecord, Dispatch
 
@@ -228,7 +228,7 @@ class Update:
     the diff against the previously published plan, the notices, who was dispatched, notes."""
 
     state: DispatchState
-    event: Any                          # the Event answered (None for a re-plan)
+    event: Event | None                 # the event answered (None for a re-plan)
     diff: Diff
     notifications: tuple[Notification, ...]
     dispatches: tuple[Dispatch, ...] = ()

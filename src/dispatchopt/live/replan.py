@@ -41,6 +41,7 @@ import logging
 import time
 from dataclasses import replace
 
+from .. import rules
 from ..domain import BreakRule, Problem, Shift
 from ..objective import plan_cost
 from ..plan import Plan, SolverInfo, Unassigned
@@ -126,8 +127,6 @@ def open_subproblem(state: DispatchState, techs: set[str] | None = None) -> tupl
     routes = [(tid, [(j, s) for j, s in starts if j not in committed], breaks)
               for tid, starts, breaks in routes]
     open_ids = {j for _, starts, _ in routes for j, _ in starts}
-    from .. import rules
-
     sub_techs = [t for t in techs_out]
     open_ids.update(j for j in state.unassigned if problem.job(j).dispatchable
                     and (techs is None or any(rules.can_lead(problem, t, problem.job(j)) for t in sub_techs)))
@@ -193,8 +192,6 @@ def focus_technicians(state: DispatchState, max_jobs: int) -> set[str]:
     open_count = {t: len(tp.suffix) for t, tp in state.plans.items()}
     if sum(open_count.values()) + len(state.unassigned) <= max_jobs:
         return set(state.plans)
-    from .. import rules
-
     chosen: list[str] = []
     total = 0
     pending = sorted((problem.job(j) for j in state.unassigned if problem.job(j).dispatchable),
