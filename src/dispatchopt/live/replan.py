@@ -86,12 +86,11 @@ def open_subproblem(state: DispatchState, techs: set[str] | None = None) -> tupl
         base = tp.base
         avail = base.free_s
         position = matrix.locations[base.loc]
-        last_end = tech.shift_end_s
         shifts = [Shift(max(s.start_s, avail), s.end_s) for s in tech.shifts if s.end_s > avail]
         overtime = tech.max_overtime_s
-        if not shifts:
+        if not shifts:     # only overtime left: what remains of it from now
             shifts = [Shift(avail, avail)]
-            overtime = max(0, last_end + tech.max_overtime_s - avail)
+            overtime = max(0, rules.shift_end_with_overtime_s(tech) - avail)
         ctx = state.context(tech.id)
         rules_left = []
         blocked = False
