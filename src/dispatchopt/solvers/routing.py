@@ -39,7 +39,7 @@ from ..domain import Job, Problem
 from ..plan import Plan, SolverInfo, Unassigned
 from ..timing.schedule import build_route
 from ..objective import plan_cost
-from .base import Result, SolveStatus, Statistics
+from .base import Result, SolveStatus, Statistics, derive_status
 from .repair import repair_plan
 
 log = logging.getLogger("dispatchopt")
@@ -112,30 +112,61 @@ def build_model(problem: Problem, *, previous: Mapping[str, Sequence[str]] | Non
     techs = problem.technicians
     n_veh = len(techs)
     scale = _cost_scale(problem)
-    obj = problem.objective
+    crew_starts = crew_starts or {}
+    planned_jobs, excluded = _split_jobs(problem, crew_starts, crew_reasons or {})
+    offset = max(0, -min([t.shift_start_s for t in techs] + [0]))
+    horizon = max([t.shift_end_s + t.max_overtime_s for t in techs] + [problem.end_s]) + offset
+    node_loc, node_job, node_copy, service, job_nodes = _nodes(problem, planned_jobs)
+    locs = np.asarray(node_loc, dtype=np.int64)
+    travel = matrix.seconds[np.ix_(locs, locs)].astype(np.int64)
+    service_arr = np.asarray(service, dtype=np.int64)
 
-    # Jobs that can never be planned are not nodes: they carry their static reason.
+    manager = pywrapcp.RoutingIndexManager(len(node_loc), n_veh, [2 * v for v in range(n_veh)],
+                                           [2 * v + 1 for v in range(n_veh)])
+    routing = pywrapcp.RoutingModel(manager)
+    # Arc cost: travel only (per second x travel weight).
+    travel_cost = np.rint(travel * problem.objective.travel_minute * scale).astype(np.int64)
+    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(travel_cost.tolist()))
+    # Time: service at origin + travel.
+    time_cb = routing.RegisterTransitMatrix((service_arr[:, None] + travel).tolist())
+    routing.AddDimension(time_cb, horizon, horizon, False, "time")
+    model = _Model(manager=manager, routing=routing, time_dim=routing.GetDimensionOrDie("time"),
+                   offset=offset, scale=scale, node_job=node_job, node_copy=node_copy, job_nodes=job_nodes,
+                   excluded=excluded)
+    _add_times(problem, model, planned_jobs, crew_starts, horizon)
+    _add_breaks(problem, model, service)
+    _add_limits(problem, model, planned_jobs, time_cb, horizon)
+    if previous and churn_penalty_min > 0:
+        _add_churn(problem, model, previous, churn_penalty_min)
+    _add_visits(problem, model, planned_jobs)
+    return model
+
+
+def _split_jobs(problem: Problem, crew_starts: Mapping[str, int], crew_reasons: Mapping[str, str]
+                ) -> tuple[list[Job], dict[str, str]]:
+    """(jobs that become nodes, job -> reason for those that can never be planned here)."""
     excluded: dict[str, str] = {}
     planned_jobs: list[Job] = []
-    crew_starts = crew_starts or {}
     for job in problem.jobs:
         reason = rules.static_unassigned_reason(problem, job)
         if reason is None and job.crew_size > 1 and job.id not in crew_starts:
-            reason = (crew_reasons or {}).get(job.id) or f"crew of {job.crew_size} could not be formed at a common time"
+            reason = crew_reasons.get(job.id) or f"crew of {job.crew_size} could not be formed at a common time"
         if reason is None:
             planned_jobs.append(job)
         else:
             excluded[job.id] = reason
+    return planned_jobs, excluded
 
-    offset = max(0, -min([t.shift_start_s for t in techs] + [0]))
-    horizon = max([t.shift_end_s + t.max_overtime_s for t in techs] + [problem.end_s]) + offset
 
-    # Nodes: 2 per vehicle (start, end), then one per job copy.
-    node_loc = []
+def _nodes(problem: Problem, planned_jobs: Sequence[Job]):
+    """Nodes: 2 per vehicle (start, end), then one per job copy: (matrix index, job id, copy
+    number, service seconds) per node, and job id -> its copy nodes."""
+    matrix = problem.travel_matrix
+    node_loc: list[int] = []
     node_job: list[str | None] = []
     node_copy: list[int] = []
-    service = []
-    for tech in techs:
+    service: list[int] = []
+    for tech in problem.technicians:
         node_loc += [matrix.index(tech.start), matrix.index(tech.end)]
         node_job += [None, None]
         node_copy += [0, 0]
@@ -149,27 +180,14 @@ def build_model(problem: Problem, *, previous: Mapping[str, Sequence[str]] | Non
             node_job.append(job.id)
             node_copy.append(copy)
             service.append(job.duration_s)
-    n_nodes = len(node_loc)
-    locs = np.asarray(node_loc, dtype=np.int64)
-    travel = matrix.seconds[np.ix_(locs, locs)].astype(np.int64)
-    service_arr = np.asarray(service, dtype=np.int64)
+    return node_loc, node_job, node_copy, service, job_nodes
 
-    manager = pywrapcp.RoutingIndexManager(n_nodes, n_veh, [2 * v for v in range(n_veh)],
-                                           [2 * v + 1 for v in range(n_veh)])
-    routing = pywrapcp.RoutingModel(manager)
-    solver = routing.solver()
 
-    # Arc cost: travel only (per second x travel weight).
-    travel_cost = np.rint(travel * obj.travel_minute * scale).astype(np.int64)
-    cost_cb = routing.RegisterTransitMatrix(travel_cost.tolist())
-    routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
-
-    # Time: service at origin + travel.
-    transit = (service_arr[:, None] + travel).tolist()
-    time_cb = routing.RegisterTransitMatrix(transit)
-    routing.AddDimension(time_cb, horizon, horizon, False, "time")
-    time_dim = routing.GetDimensionOrDie("time")
-    for v, tech in enumerate(techs):
+def _add_times(problem: Problem, model: _Model, planned_jobs: Sequence[Job], crew_starts: Mapping[str, int],
+               horizon: int) -> None:
+    """Shifts (+ soft overtime) on the vehicles; windows, received and soft SLA due on the visits."""
+    routing, time_dim, offset, scale, obj = model.routing, model.time_dim, model.offset, model.scale, problem.objective
+    for v, tech in enumerate(problem.technicians):
         start_var = time_dim.CumulVar(routing.Start(v))
         end_var = time_dim.CumulVar(routing.End(v))
         start_var.SetRange(tech.shift_start_s + offset, tech.shift_end_s + offset)
@@ -179,31 +197,31 @@ def build_model(problem: Problem, *, previous: Mapping[str, Sequence[str]] | Non
                                                int(round(obj.overtime_minute * scale)))
         routing.AddVariableMaximizedByFinalizer(start_var)
         routing.AddVariableMinimizedByFinalizer(end_var)
-
-    late_coeff = {}
     for job in planned_jobs:
         earliest = max(0, rules.earliest_start_s(job) + offset)
         latest = min(horizon, rules.latest_start_in_horizon_s(problem, job) + offset)
-        late_coeff[job.id] = int(round(obj.late_minute * problem.weight(job) * scale))
+        late_coeff = int(round(obj.late_minute * problem.weight(job) * scale))
         if job.id in crew_starts:
             earliest = latest = crew_starts[job.id] + offset
-        for node in job_nodes[job.id]:
-            index = manager.NodeToIndex(node)
+        for node in model.job_nodes[job.id]:
+            index = model.manager.NodeToIndex(node)
             time_dim.CumulVar(index).SetRange(earliest, latest)
             due = max(0, job.due_s + offset)
-            if late_coeff[job.id] > 0 and due < latest:
-                time_dim.SetCumulVarSoftUpperBound(index, due, late_coeff[job.id])
+            if late_coeff > 0 and due < latest:
+                time_dim.SetCumulVarSoftUpperBound(index, due, late_coeff)
 
-    # Breaks: floating rule breaks + fixed gaps between shifts.
-    visit_transit = [int(service[manager.IndexToNode(i)]) for i in range(routing.Size())]
-    rule_breaks: dict[int, list[object]] = {}
-    for v, tech in enumerate(techs):
+
+def _add_breaks(problem: Problem, model: _Model, service: Sequence[int]) -> None:
+    """Floating rule breaks (kept in ``model.rule_breaks``) + fixed gaps between shifts."""
+    routing, time_dim, offset, solver = model.routing, model.time_dim, model.offset, model.routing.solver()
+    visit_transit = [int(service[model.manager.IndexToNode(i)]) for i in range(routing.Size())]
+    for v, tech in enumerate(problem.technicians):
         intervals = []
         for b, rule in enumerate(tech.breaks):
             iv = solver.FixedDurationIntervalVar(rule.earliest_s + offset, rule.latest_s + offset,
                                                  rule.duration_s, False, f"break_{v}_{b}")
             intervals.append(iv)
-        rule_breaks[v] = list(intervals)
+        model.rule_breaks[v] = list(intervals)
         for g, (a, b) in enumerate(zip(tech.shifts, tech.shifts[1:])):
             iv = solver.FixedDurationIntervalVar(a.end_s + offset, a.end_s + offset,
                                                  b.start_s - a.end_s, False, f"gap_{v}_{g}")
@@ -216,16 +234,20 @@ def build_model(problem: Problem, *, previous: Mapping[str, Sequence[str]] | Non
         if intervals:
             time_dim.SetBreakIntervalsOfVehicle(intervals, v, visit_transit)
 
-    # Work = service + travel (waiting and breaks excluded): max_work_minutes and balance.
+
+def _add_limits(problem: Problem, model: _Model, planned_jobs: Sequence[Job], time_cb: int, horizon: int) -> None:
+    """Work = service + travel (waiting and breaks excluded) for max_work_minutes and balance;
+    max_jobs; capacity / demand."""
+    routing, techs, node_job, obj = model.routing, problem.technicians, model.node_job, problem.objective
     if any(t.max_work_s is not None for t in techs) or obj.workload_balance > 0:
         caps = [t.max_work_s if t.max_work_s is not None else horizon for t in techs]
         routing.AddDimensionWithVehicleCapacity(time_cb, 0, caps, True, "work")
         if obj.workload_balance > 0:
             routing.GetDimensionOrDie("work").SetGlobalSpanCostCoefficient(
-                int(round(obj.workload_balance * scale)))
+                int(round(obj.workload_balance * model.scale)))
     if any(t.max_jobs is not None for t in techs):
         count_cb = routing.RegisterUnaryTransitVector([0 if j is None else 1 for j in node_job])
-        caps = [t.max_jobs if t.max_jobs is not None else n_nodes for t in techs]
+        caps = [t.max_jobs if t.max_jobs is not None else len(node_job) for t in techs]
         routing.AddDimensionWithVehicleCapacity(count_cb, 0, caps, True, "jobs")
     if any(t.capacity > 0 for t in techs) and any(j.demand for j in planned_jobs):
         demand = [0 if j is None else problem.job(j).demand for j in node_job]
@@ -233,23 +255,29 @@ def build_model(problem: Problem, *, previous: Mapping[str, Sequence[str]] | Non
         caps = [t.capacity if t.capacity > 0 else sum(demand) + 1 for t in techs]
         routing.AddDimensionWithVehicleCapacity(demand_cb, 0, caps, True, "demand")
 
-    # Churn: a per-vehicle count of visits taken from another technician, priced by its span.
-    if previous and churn_penalty_min > 0:
-        churn_cbs = []
-        for tech in techs:
-            moved = [0 if j is None or j not in previous or tech.id in previous[j] else 1 for j in node_job]
-            churn_cbs.append(routing.RegisterUnaryTransitVector(moved))
-        routing.AddDimensionWithVehicleTransitAndCapacity(churn_cbs, 0, [n_nodes] * n_veh, True, "churn")
-        churn_dim = routing.GetDimensionOrDie("churn")
-        coeff = int(round(churn_penalty_min * 60 * scale))
-        for v in range(n_veh):
-            churn_dim.SetSpanCostCoefficientForVehicle(coeff, v)
 
-    # Who may do what, optional visits, crews.
+def _add_churn(problem: Problem, model: _Model, previous: Mapping[str, Sequence[str]],
+               churn_penalty_min: float) -> None:
+    """A per-vehicle count of visits taken from another technician, priced by its span."""
+    routing, node_job, n_veh = model.routing, model.node_job, len(problem.technicians)
+    churn_cbs = []
+    for tech in problem.technicians:
+        moved = [0 if j is None or j not in previous or tech.id in previous[j] else 1 for j in node_job]
+        churn_cbs.append(routing.RegisterUnaryTransitVector(moved))
+    routing.AddDimensionWithVehicleTransitAndCapacity(churn_cbs, 0, [len(node_job)] * n_veh, True, "churn")
+    churn_dim = routing.GetDimensionOrDie("churn")
+    coeff = int(round(churn_penalty_min * 60 * model.scale))
+    for v in range(n_veh):
+        churn_dim.SetSpanCostCoefficientForVehicle(coeff, v)
+
+
+def _add_visits(problem: Problem, model: _Model, planned_jobs: Sequence[Job]) -> None:
+    """Who may do what, optional visits (penalty = unassigned x weight), crews."""
+    routing, manager, solver = model.routing, model.manager, model.routing.solver()
     for job in planned_jobs:
-        nodes = job_nodes[job.id]
+        nodes = model.job_nodes[job.id]
         indices = [manager.NodeToIndex(n) for n in nodes]
-        penalty = int(round(obj.unassigned * problem.weight(job) * 60 * scale))
+        penalty = int(round(problem.objective.unassigned * problem.weight(job) * 60 * model.scale))
         penalty = max(1, penalty // len(nodes))
         for index, allowed in zip(indices, _allowed(problem, job)):
             # (SetAllowedVehiclesForIndex's Python binding rejects lists in ortools 9.15.)
@@ -259,12 +287,8 @@ def build_model(problem: Problem, *, previous: Mapping[str, Sequence[str]] | Non
             head = indices[0]
             for other in indices[1:]:
                 solver.Add(routing.ActiveVar(head) == routing.ActiveVar(other))
-                solver.Add(time_dim.CumulVar(head) == time_dim.CumulVar(other))
+                solver.Add(model.time_dim.CumulVar(head) == model.time_dim.CumulVar(other))
             solver.Add(solver.AllDifferentExcept([routing.VehicleVar(i) for i in indices], -1))
-
-    return _Model(manager=manager, routing=routing, time_dim=time_dim, offset=offset, scale=scale,
-                  node_job=node_job, node_copy=node_copy, job_nodes=job_nodes,
-                  rule_breaks=rule_breaks, excluded=excluded)
 
 
 def _routes_from_plan(problem: Problem, model: _Model, plan: Plan) -> list[list[int]]:
@@ -389,28 +413,9 @@ def search_parameters(*, search_s: float, solution_limit: int | None = None, lns
     return params
 
 
-def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0,
-                  initial: Plan | None = None, solution_limit: int | None = None,
-                  churn_penalty_min: float = 0.0, stall_s: float | None = None,
-                  lns_time_limit_s: float = 1.0, disable_scheduling: bool = False) -> Result:
-    """Plan ``problem`` with OR-Tools routing, warm-started from ``initial`` or the greedy plan.
-
-    ``time_limit_s`` bounds the whole call (model build + search + read-back).
-    ``solution_limit`` stops the search after that many solutions: with it (and not the clock)
-    the outcome is the same on every run. ``seed`` is recorded, and passed to the greedy start.
-    ``stall_s`` stops the search after that long without a better solution (default: 20 % of the
-    limit, at least 1 s; ignored with ``solution_limit``). See :func:`search_parameters` for
-    ``lns_time_limit_s`` and ``disable_scheduling``.
-    Never raises for an outcome: a model that finds nothing returns the greedy plan, status FALLBACK.
-    """
-    t0 = time.perf_counter()
-    deadline = t0 + time_limit_s * 0.97
-    if initial is None:
-        from .greedy import solve_greedy
-
-        initial = solve_greedy(problem, seed=seed).plan
-        initial = repair_plan(problem, initial, deadline_s=t0 + time_limit_s * 0.15)
-    previous = {}
+def _start_of(problem: Problem, initial: Plan):
+    """(job -> technicians, crew job -> common start, job -> reason) of the start plan."""
+    previous: dict[str, list[str]] = {}
     for route in initial.routes:
         for visit in route.visits:
             previous.setdefault(visit.job, []).append(route.technician)
@@ -420,22 +425,14 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
         visits = initial.visits_of(job_id)
         if job.crew_size > 1 and len(visits) == job.crew_size and len({v.start_s for _, v in visits}) == 1:
             crew_starts[job_id] = visits[0][1].start_s
-    crew_reasons = {u.job: u.reason for u in initial.unassigned}
-    model = build_model(problem, previous=previous, churn_penalty_min=churn_penalty_min,
-                        crew_starts=crew_starts, crew_reasons=crew_reasons)
+    return previous, crew_starts, {u.job: u.reason for u in initial.unassigned}
+
+
+def _search(problem: Problem, model: _Model, initial: Plan, params, track: dict | None, give_up_s: float,
+            scratch: bool = True):
+    """(solution or None, warm start accepted): from ``initial``, else (``scratch``) from
+    scratch until ``give_up_s`` (a perf_counter value)."""
     routing = model.routing
-
-    build_s = time.perf_counter() - t0
-    # Leave room for reading the solution back and the route timing.
-    search_s = max(0.1, time_limit_s * 0.92 - build_s - 0.05 - 0.002 * len(problem.jobs))
-    params = search_parameters(search_s=search_s, solution_limit=solution_limit,
-                               lns_time_limit_s=lns_time_limit_s, disable_scheduling=disable_scheduling)
-    routing.CloseModelWithParameters(params)
-    track = None
-    if solution_limit is None:
-        track = _stop_when_stalled(routing, stall_s if stall_s is not None else max(1.0, 0.2 * time_limit_s))
-
-    t_search = time.perf_counter()
     # RoutesToAssignment only sets the routes (ReadAssignmentFromRoutes would run a CP search
     # of its own, bounded by the same time limit: measured to double the wall time).
     start_assignment = routing.solver().Assignment()
@@ -445,21 +442,66 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
     solution = None
     if track is not None:
         track["last_s"] = time.perf_counter()
-    if start_assignment is not None:
+    if start_assignment is None:
+        log.warning("routing: the start plan does not fit the routing model (RoutesToAssignment)")
+    else:
         solution = routing.SolveFromAssignmentWithParameters(start_assignment, params)
-    if solution is None:
-        log.warning("the initial plan does not fit the routing model; searching from scratch")
-        left = time_limit_s * 0.92 - (time.perf_counter() - t0)
+        if solution is None:
+            log.warning("routing: the search from the start plan returned nothing (status %s)", routing.status())
+    if solution is None and scratch:
+        log.warning("routing: searching from scratch")
+        left = give_up_s - time.perf_counter()
         if left > 0.2:
             params.time_limit.FromMilliseconds(int(left * 1000))
             if track is not None:
                 track["last_s"] = time.perf_counter()
             solution = routing.SolveWithParameters(params)
+    return solution, start_assignment is not None
+
+
+def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0,
+                  initial: Plan | None = None, solution_limit: int | None = None,
+                  churn_penalty_min: float = 0.0, stall_s: float | None = None,
+                  lns_time_limit_s: float = 1.0, disable_scheduling: bool = False,
+                  scratch_fallback: bool = True) -> Result:
+    """Plan ``problem`` with OR-Tools routing, warm-started from ``initial`` or the greedy plan.
+
+    ``time_limit_s`` bounds the whole call (model build + search + read-back).
+    ``solution_limit`` stops the search after that many solutions: with it (and not the clock)
+    the outcome is the same on every run. ``seed`` is recorded, and passed to the greedy start.
+    ``stall_s`` stops the search after that long without a better solution (default: 20 % of the
+    limit, at least 1 s; ignored with ``solution_limit``). See :func:`search_parameters` for
+    ``lns_time_limit_s`` and ``disable_scheduling``. ``scratch_fallback=False``: when the warm
+    start is refused, return ``initial`` (status FALLBACK) instead of searching from scratch.
+    Never raises for an outcome: a model that finds nothing returns the greedy plan, status FALLBACK.
+    """
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit_s * 0.97
+    if initial is None:
+        from .greedy import solve_greedy
+
+        initial = solve_greedy(problem, seed=seed).plan
+        initial = repair_plan(problem, initial, deadline_s=t0 + time_limit_s * 0.15)
+    previous, crew_starts, crew_reasons = _start_of(problem, initial)
+    model = build_model(problem, previous=previous, churn_penalty_min=churn_penalty_min,
+                        crew_starts=crew_starts, crew_reasons=crew_reasons)
+    build_s = time.perf_counter() - t0
+    # Leave room for reading the solution back and the route timing.
+    search_s = max(0.1, time_limit_s * 0.92 - build_s - 0.05 - 0.002 * len(problem.jobs))
+    params = search_parameters(search_s=search_s, solution_limit=solution_limit,
+                               lns_time_limit_s=lns_time_limit_s, disable_scheduling=disable_scheduling)
+    model.routing.CloseModelWithParameters(params)
+    track = None
+    if solution_limit is None:
+        track = _stop_when_stalled(model.routing, stall_s if stall_s is not None else max(1.0, 0.2 * time_limit_s))
+    t_search = time.perf_counter()
+    solution, warm = _search(problem, model, initial, params, track, t0 + time_limit_s * 0.92,
+                             scratch=scratch_fallback)
     search_end = time.perf_counter()
-    wall = search_end - t0
     log.info("routing: build %.2f s, search %.2f s (limit %.2f s), warm start %s", build_s,
-             search_end - t_search, search_s, start_assignment is not None)
+             search_end - t_search, search_s, warm)
     if solution is None:
+        wall = search_end - t0
         log.warning("OR-Tools found no solution in %.1f s; returning the initial plan", wall)
         info = SolverInfo(backend=BACKEND, time_limit_s=time_limit_s, seed=seed,
                           status=SolveStatus.FALLBACK.value, objective=None, wall_s=wall)
@@ -467,8 +509,7 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
                     routes=initial.routes, unassigned=initial.unassigned)
         return Result(plan, SolveStatus.FALLBACK, Statistics(wall_s=wall))
     info = SolverInfo(backend=BACKEND, time_limit_s=time_limit_s, seed=seed, status="")
-    plan = _plan_from_solution(problem, model, solution, info)
-    plan = repair_plan(problem, plan, deadline_s=deadline)
+    plan = repair_plan(problem, _plan_from_solution(problem, model, solution, info), deadline_s=deadline)
     objective = plan_cost(problem, plan)
     # The start plan is feasible too: never return worse (a search that lost the warm start,
     # e.g. when restoring it did not finish under load, can end far from it).
@@ -477,20 +518,12 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
         log.warning("routing: the search ended worse than its start plan (%.1f > %.1f); "
                     "returning the start plan", objective, start_cost)
         plan, objective = replace(initial, solver=info), start_cost
-    n_plannable = sum(1 for j in problem.jobs if j.dispatchable)
-    n_unassigned_plannable = sum(1 for u in plan.unassigned if problem.job(u.job).dispatchable)
-    if n_unassigned_plannable == 0:
-        status = SolveStatus.FEASIBLE
-    elif n_unassigned_plannable == n_plannable:
-        status = SolveStatus.NO_SOLUTION
-    else:
-        status = SolveStatus.PARTIAL
+    status = derive_status(problem, [u.job for u in plan.unassigned])
     wall = time.perf_counter() - t0
     info = SolverInfo(backend=BACKEND, time_limit_s=time_limit_s, seed=seed, status=status.value,
                       objective=round(objective, 3), wall_s=wall)
-    plan = Plan(scenario=plan.scenario, clock=plan.clock, solver=info, routes=plan.routes,
-                unassigned=plan.unassigned)
-    extra = {"build_s": build_s, "search_s": search_end - t_search, "warm_start": start_assignment is not None}
+    plan = replace(plan, solver=info)
+    extra = {"build_s": build_s, "search_s": search_end - t_search, "warm_start": warm}
     if track is not None:
         extra.update(solutions=track["solutions"], improvements=track["improvements"],
                      last_improvement_s=max(0.0, track["last_s"] - t_search))

@@ -52,7 +52,7 @@ from ..errors import ParameterError, SolverError
 from ..objective import plan_cost
 from ..plan import Plan, Route, SolverInfo, Unassigned
 from ..timing import forward as fz
-from .base import Result, SolveStatus, Statistics
+from .base import Result, SolveStatus, Statistics, derive_status
 from .repair import repair_plan
 
 log = logging.getLogger("dispatchopt")
@@ -321,12 +321,8 @@ def plan_from_sequences(problem: Problem, sequences: Mapping[str, list[tuple[str
 
 
 def status_of(problem: Problem, plan: Plan) -> SolveStatus:
-    plannable = [j.id for j in problem.jobs if j.dispatchable]
-    served = plan.assigned_job_ids()
-    planned = sum(1 for j in plannable if j in served)
-    if planned == len(plannable):
-        return SolveStatus.FEASIBLE
-    return SolveStatus.NO_SOLUTION if planned == 0 else SolveStatus.PARTIAL
+    """The status of a feasible ``plan`` (``base.derive_status`` on its unassigned jobs)."""
+    return derive_status(problem, [u.job for u in plan.unassigned])
 
 
 def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, exploration: int = 5,
