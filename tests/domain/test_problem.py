@@ -122,3 +122,18 @@ def test_replaced_problem_starts_with_empty_derived_data():
     assert rules.eligibility(problem) is table                   # computed once per problem
     fewer = problem.replace(technicians=problem.technicians[1:], jobs=problem.jobs[1:])
     assert rules.eligibility(fewer) == {"J2": (("T2",), ("T2",))}
+
+
+def test_a_checked_problem_rechecks_only_what_changed_but_still_catches_it():
+    checked = small().replace()                                   # passed the check once
+    with pytest.raises(ScenarioError, match="duplicate job id 'J2'"):
+        checked.replace(jobs=checked.jobs + (job("J2"),))
+    with pytest.raises(ScenarioError, match="unknown category 'teleport'"):
+        checked.replace(jobs=checked.jobs + (job("J3", category="teleport", due_s=H),))
+    # J2 itself is unchanged, but its pinned technician is gone: it is checked again
+    with pytest.raises(ScenarioError, match="pinned to unknown technician 'T2'") as info:
+        checked.replace(technicians=checked.technicians[:1])
+    assert info.value.item_id == "J2"
+    # and a category dropped from sla is noticed on unchanged jobs too
+    with pytest.raises(ScenarioError, match="unknown category 'standard'"):
+        checked.replace(sla={k: v for k, v in checked.sla.items() if k != "standard"})

@@ -90,26 +90,40 @@ def _check_job(problem: _Where, i: int, job: Job, tech_ids: set[str]) -> None:
 
 
 def check_problem(*, name: str, source: str | None, sla: Mapping[str, SlaLevel],
-                  technicians: Sequence[Technician], jobs: Sequence[Job], preemption: Mapping[str, str]) -> None:
+                  technicians: Sequence[Technician], jobs: Sequence[Job], preemption: Mapping[str, str],
+                  checked: tuple[Sequence[Technician], Sequence[Job], Mapping[str, SlaLevel]] | None = None,
+                  ) -> None:
     """Cross-check the fields of a Problem (passed one by one: this module does not import
     the Problem). Raise a ScenarioError on the first broken invariant: technician and job ids unique,
     skills with whole levels >= 1, shifts sorted and non-overlapping, breaks well formed, every
     job's category in ``sla``, windows non-empty, crew size between 1 and the number of
     technicians, pinned technicians known (each once, no more than the crew size), preemption
-    policies known for known categories."""
+    policies known for known categories.
+
+    ``checked``: the (technicians, jobs, sla) of a problem that passed this check; a technician
+    or job object found there is not checked again (ids stay checked for uniqueness, and a job
+    is checked again when a technician is gone or ``sla`` changed), so a live re-plan that
+    changes one job pays for one job, not for the whole day.
+    """
     problem = _Where(label=source or name, source=source, sla=sla)
+    old_techs, old_jobs, old_sla = checked if checked is not None else ((), (), None)
+    seen_techs = {id(t) for t in old_techs}
     tech_ids: set[str] = set()
     for i, tech in enumerate(technicians):
         if tech.id in tech_ids:
             raise _fail(problem, f"technicians[{i}].id", tech.id, tech.id, f"duplicate technician id {tech.id!r}")
         tech_ids.add(tech.id)
-        _check_technician(problem, i, tech)
+        if id(tech) not in seen_techs:
+            _check_technician(problem, i, tech)
+    same_context = old_sla is sla and len(tech_ids) >= len(old_techs) and all(t.id in tech_ids for t in old_techs)
+    seen_jobs = {id(j) for j in old_jobs} if same_context else set()
     job_ids: set[str] = set()
     for i, job in enumerate(jobs):
         if job.id in job_ids:
             raise _fail(problem, f"jobs[{i}].id", job.id, job.id, f"duplicate job id {job.id!r}")
         job_ids.add(job.id)
-        _check_job(problem, i, job, tech_ids)
+        if id(job) not in seen_jobs:
+            _check_job(problem, i, job, tech_ids)
     for category, policy in preemption.items():
         if category not in problem.sla:
             raise _fail(problem, f"preemption[{category!r}]", None, category, f"unknown category {category!r}")

@@ -30,6 +30,15 @@ from .travel import TravelSpec as TravelSpec
 
 T = TypeVar("T")
 _HASH_KEY = "hash"
+_CHECKED_KEY = "checked"
+
+
+def _no(_problem: "Problem") -> bool:
+    return False
+
+
+def _yes(_problem: "Problem") -> bool:
+    return True
 
 # Trades whose work needs a listed, valid certificate even when none is listed for the
 # technician (DOMAIN.md: "an expired certificate means the technician may not be sent").
@@ -130,8 +139,11 @@ class Problem:
         field, id and value of the first broken invariant). Derived data is rebuilt on first use
         (or given with ``dispatchopt.travel.attach_matrix``)."""
         new = dataclasses.replace(self, **changes)
+        # objects of a problem that passed the check are not checked again (see check_problem)
+        checked = (self.technicians, self.jobs, self.sla) if derived(self, _CHECKED_KEY, _no) else None
         check_problem(name=new.name, source=new.source, sla=new.sla, technicians=new.technicians,
-                      jobs=new.jobs, preemption=new.preemption)
+                      jobs=new.jobs, preemption=new.preemption, checked=checked)
+        derived(new, _CHECKED_KEY, _yes)
         return new
 
 
@@ -140,7 +152,7 @@ def derived(problem: Problem, key: str, build: Callable[[Problem], T], *, refres
     ``build(problem)`` on first use (or again with ``refresh``, e.g. to attach a ready value).
 
     Keys in use: ``"travel_matrix"`` (dispatchopt.travel), ``"eligibility"`` (dispatchopt.rules),
-    ``"hash"`` (Problem.__hash__). Derived data must be a function of the problem's value.
+    ``"hash"`` (Problem.__hash__), ``"checked"`` (Problem.replace: passed the cross-checks). Derived data must be a function of the problem's value.
     """
     store = problem._derived
     if refresh or key not in store:
