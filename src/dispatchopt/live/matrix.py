@@ -17,9 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..domain import Location, Problem, TravelMatrix
-from ..travel import attach_matrix, matrix_for_locations, matrix_of
-from ..travel.base import positive_spec
-from ..travel.coords import euclidean_distance, great_circle_km, lat_lon_array, xy_array
+from ..travel import attach_matrix, matrix_of
+from ..travel.extend import closed_form_km, extend_matrix as rebuilt_with, seconds_for_km
 
 log = logging.getLogger("dispatchopt")
 
@@ -48,54 +47,24 @@ class MatrixBuffer:
         return TravelMatrix.with_index(locations, self.seconds[:n, :n], self.metres[:n, :n], index)
 
 
-def _new_blocks(problem: Problem, old: Sequence[Location], new: Sequence[Location]
-                ) -> tuple[np.ndarray, np.ndarray] | None:
-    """(road km old x new, road km new x new) with the model's formula, or None when the model
-    is not a closed formula (graph, CSV matrix). The diagonal of new x new is 0. A location
-    without the model's coordinates is a TravelError naming it (:mod:`dispatchopt.travel.coords`)."""
-    spec = problem.travel
-    if spec.model == "haversine":
-        circuity = positive_spec(spec, "circuity", "haversine")
-        b = lat_lon_array(new, "haversine")
-        a = lat_lon_array(old, "haversine")
-        on = great_circle_km(a, b)
-        nn = np.triu(great_circle_km(b, b), 1)
-        nn = nn + nn.T
-        return on * circuity, nn * circuity
-    if spec.model == "euclidean":
-        a, b = xy_array(old, "euclidean"), xy_array(new, "euclidean")
-        return (euclidean_distance(a, b, dimacs=spec.dimacs),
-                euclidean_distance(b, b, dimacs=spec.dimacs))
-    return None
-
-
-def _model_matrix(problem: Problem, locations: list[Location]) -> TravelMatrix:
-    """The problem's travel model over ``locations``, in this order."""
-    return matrix_for_locations(locations, problem.travel)
-
-
-def _seconds(problem: Problem, road_km: np.ndarray) -> np.ndarray:
-    spec = problem.travel
-    if spec.model == "haversine":
-        return np.rint(road_km / (spec.speed_kmh * spec.speed_factor) * 3600.0).astype(np.int64)
-    return np.rint(road_km / (spec.speed_kmh * spec.speed_factor) * 60).astype(np.int64)
-
-
 def extend_matrix(problem: Problem, matrix: TravelMatrix, new: Sequence[Location],
                   buffer: MatrixBuffer | None) -> tuple[TravelMatrix, MatrixBuffer | None]:
-    """``matrix`` plus rows and columns for the ``new`` locations (keys not in it yet)."""
-    blocks = _new_blocks(problem, matrix.locations, new)
+    """``matrix`` plus rows and columns for the ``new`` locations (keys not in it yet), computed
+    with the travel model's own formulas (:func:`dispatchopt.travel.extend.closed_form_km`,
+    :func:`~dispatchopt.travel.extend.seconds_for_km`) into the spare rows of ``buffer``."""
+    spec = problem.travel
+    blocks = closed_form_km(spec, matrix.locations, new)
     if blocks is None:
         log.info("live: travel model %s has no closed formula; rebuilding the travel matrix",
-                 problem.travel.model)
+                 spec.model)
         # the old locations keep their rows (states hold row indices): old ones first, then new
-        return _model_matrix(problem, list(matrix.locations) + list(new)), None
+        return rebuilt_with(spec, matrix, new), None
     on_km, nn_km = blocks
     n, k = len(matrix.locations), len(new)
     if buffer is None or buffer.used != n or buffer.seconds.shape[0] < n + k:
         buffer = MatrixBuffer(matrix, spare=max(64, n // 16, 2 * k))
     s, m = buffer.seconds, buffer.metres
-    on_s, nn_s = _seconds(problem, on_km), _seconds(problem, nn_km)
+    on_s, nn_s = seconds_for_km(spec, on_km), seconds_for_km(spec, nn_km)
     s[:n, n:n + k] = on_s
     s[n:n + k, :n] = on_s.T
     s[n:n + k, n:n + k] = nn_s
