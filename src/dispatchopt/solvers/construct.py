@@ -27,6 +27,7 @@ The greedy (:mod:`.greedy`) stays as the "dispatcher by hand" yardstick.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -146,7 +147,8 @@ class Builder:
         return np.where(est > self.latest[rows][None, :], np.inf, bound)
 
     def best_in_route(self, tid: str, jobs: Sequence[Job]) -> list[ins.Insertion | None]:
-        """The cheapest insertion of each of ``jobs`` (solo) into ``tid``'s route, or None."""
+        """The cheapest insertion of each of ``jobs`` (solo) into ``tid``'s route, or None when
+        it fits nowhere there (positions in lower-bound order, at most MAX_TRIES evaluated)."""
         if not jobs:
             return []
         route = self.routes[tid]
@@ -155,20 +157,19 @@ class Builder:
         if ctx.max_jobs is not None and final.n_jobs >= ctx.max_jobs:
             return [None] * len(jobs)
         bound = self.bounds(tid, jobs)
+        orders = np.argsort(bound, axis=0, kind="stable").T.tolist()
         out: list[ins.Insertion | None] = []
         problem = self.problem
         for c, job in enumerate(jobs):
             if ctx.capacity and final.load + job.demand > ctx.capacity:
                 out.append(None)
                 continue
-            col = bound[:, c]
+            col = bound[:, c].tolist()
             best = None
-            tries = 0
-            for p in np.argsort(col, kind="stable").tolist():
+            for tries, p in enumerate(orders[c]):
                 b = col[p]
                 if b == np.inf or (best is not None and b >= best.cost - _EPS) or tries >= MAX_TRIES:
                     break
-                tries += 1
                 found = ins.insertion_at(problem, route, job, p)
                 if found is not None and (best is None or found.cost < best.cost - _EPS):
                     best = found
@@ -201,39 +202,38 @@ class Builder:
         those left out. ``neighbours``: price each job only in the routes with the smallest
         lower bounds (widened to all its routes when none of those can take it)."""
         problem = self.problem
-        pending = {job.id: job for job in jobs}
-        options: dict[str, dict[str, ins.Insertion]] = {job_id: {} for job_id in pending}
+        state = _Regret(self, jobs, k)
         by_route = self._routes_for(jobs, neighbours)
         for tid, ids in by_route.items():
-            self._price(tid, ids, pending, options)
-        penalty = {job_id: costs.unassigned_cost(problem, job) for job_id, job in pending.items()}
-        scores = {job_id: _regret(options[job_id], penalty[job_id], k) for job_id in pending}
-        widened: set[str] = set() if neighbours is not None else set(pending)
+            state.price(tid, ids)
+        for job_id in state.pending:
+            state.push(job_id)
+        widened: set[str] = set() if neighbours is not None else set(state.pending)
         left: dict[str, str] = {}
-        while pending:
+        while state.pending:
             if deadline is not None and time.perf_counter() > deadline:
-                left.update({job_id: "time" for job_id in pending})
+                left.update({job_id: "time" for job_id in state.pending})
                 break
-            job_id = max(pending, key=lambda j: (scores[j][0], -scores[j][1], j))
-            choice = _cheapest(options[job_id])
+            job_id = state.pop()
+            choice = _cheapest(state.options[job_id])
             if choice is None and job_id not in widened:
                 widened.add(job_id)
-                for tid in self.candidates(pending[job_id]):
+                for tid in self.candidates(state.pending[job_id]):
                     if job_id not in by_route.setdefault(tid, []):
                         by_route[tid].append(job_id)
-                        self._price(tid, [job_id], pending, options)
-                scores[job_id] = _regret(options[job_id], penalty[job_id], k)
+                        state.price(tid, [job_id])
+                state.push(job_id)
                 continue
-            del pending[job_id]
-            if choice is None or choice[1].cost >= penalty[job_id]:
+            del state.pending[job_id]
+            if choice is None or choice[1].cost >= state.penalty[job_id]:
                 left[job_id] = "fit" if choice is None else "cost"
                 continue
             tid, found = choice
             self.routes[tid] = ins.insert(problem, self.routes[tid], job_id, found.position)
-            ids = [j for j in by_route.get(tid, ()) if j in pending]
-            self._price(tid, ids, pending, options)
+            ids = [j for j in by_route.get(tid, ()) if j in state.pending]
+            state.price(tid, ids)
             for j in ids:
-                scores[j] = _regret(options[j], penalty[j], k)
+                state.push(j)
         return left
 
     def _routes_for(self, jobs: Sequence[Job], neighbours: int | None) -> dict[str, list[str]]:
@@ -255,15 +255,6 @@ class Builder:
             for _, tid in sorted(pairs)[:neighbours]:
                 near.setdefault(tid, []).append(job_id)
         return near
-
-    def _price(self, tid: str, ids: Sequence[str], pending: Mapping[str, Job],
-               options: dict[str, dict[str, ins.Insertion]]) -> None:
-        jobs = [pending[j] for j in ids if j in pending]
-        for job, found in zip(jobs, self.best_in_route(tid, jobs)):
-            if found is None:
-                options[job.id].pop(tid, None)
-            else:
-                options[job.id][tid] = found
 
     def insert_crew(self, job: Job) -> str | None:
         """Insert crew ``job`` jointly at its cheapest common start; None, or why not.
@@ -395,6 +386,43 @@ class Builder:
                            for job in problem.jobs if job.id not in planned)
         return Plan(scenario=problem.name, clock=problem.clock, solver=info, routes=tuple(routes),
                     unassigned=unassigned)
+
+
+class _Regret:
+    """The bookkeeping of one regret insertion: each pending job's best insertion per route,
+    and a heap of (regret, best cost) scores with lazy invalidation."""
+
+    def __init__(self, builder: Builder, jobs: Sequence[Job], k: int) -> None:
+        self.builder = builder
+        self.k = k
+        self.pending = {job.id: job for job in jobs}
+        self.options: dict[str, dict[str, ins.Insertion]] = {job_id: {} for job_id in self.pending}
+        self.penalty = {job_id: costs.unassigned_cost(builder.problem, job)
+                        for job_id, job in self.pending.items()}
+        self.version = dict.fromkeys(self.pending, 0)
+        self.heap: list[tuple] = []
+
+    def price(self, tid: str, ids: Sequence[str]) -> None:
+        """(Re-)price ``tid`` for the pending jobs ``ids``."""
+        jobs = [self.pending[j] for j in ids if j in self.pending]
+        for job, found in zip(jobs, self.builder.best_in_route(tid, jobs)):
+            if found is None:
+                self.options[job.id].pop(tid, None)
+            else:
+                self.options[job.id][tid] = found
+
+    def push(self, job_id: str) -> None:
+        """(Re-)score ``job_id``; ties go to the job later in the problem."""
+        self.version[job_id] += 1
+        regret, best = _regret(self.options[job_id], self.penalty[job_id], self.k)
+        heapq.heappush(self.heap, (-regret, best, -self.builder.index[job_id], job_id,
+                                   self.version[job_id]))
+
+    def pop(self) -> str:
+        while True:
+            *_, job_id, version = heapq.heappop(self.heap)
+            if job_id in self.pending and version == self.version[job_id]:
+                return job_id
 
 
 def priority_tiers(problem: Problem, jobs: Iterable[Job]) -> list[list[Job]]:
