@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,12 @@ class Location:
     y: float | None = None
     node: str | None = None
     id: str | None = None
+    # key() computed once: matrix lookups call it on every trip (not an input, not compared)
+    _key: tuple = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_key", (self.lat, self.lon, self.x, self.y, self.node, self.id))
 
     def key(self) -> tuple:
         """Hashable identity: equal keys are the same point for every travel model."""
-        return (self.lat, self.lon, self.x, self.y, self.node, self.id)
+        return self._key

@@ -41,20 +41,17 @@ def attach_matrix(problem: Problem, matrix: TravelMatrix) -> Problem:
     :class:`TravelError` naming it. From then on :func:`matrix_of` returns ``matrix``.
     """
     index = matrix.index_map
-    for where, loc in _named_locations(problem):
-        if loc.key() not in index:
+    for tech in problem.technicians:
+        if tech.start.key() not in index or tech.end.key() not in index:
+            where, loc = ((f"technician {tech.id!r} start", tech.start) if tech.start.key() not in index
+                          else (f"technician {tech.id!r} end", tech.end))
             raise TravelError(f"attach_matrix: the matrix has no row for {where} ({loc})")
+    for job in problem.jobs:
+        if job.location.key() not in index:
+            raise TravelError(f"attach_matrix: the matrix has no row for job {job.id!r} location ({job.location})")
     vars(problem).pop("travel_matrix", None)  # transitional: drop a stale legacy slot
     derived(problem, MATRIX_KEY, lambda _p: matrix, refresh=True)
     return problem
-
-
-def _named_locations(problem: Problem):
-    for tech in problem.technicians:
-        yield f"technician {tech.id!r} start", tech.start
-        yield f"technician {tech.id!r} end", tech.end
-    for job in problem.jobs:
-        yield f"job {job.id!r} location", job.location
 
 
 def matrix_for_locations(locations, spec: TravelSpec) -> TravelMatrix:
