@@ -5,10 +5,11 @@ A :class:`Problem` is really frozen: its dict-shaped fields are read-only
 in place. A changed problem is made with :meth:`Problem.replace`, which re-runs the
 cross-checks of :mod:`dispatchopt.domain.checks`.
 
-Derived data (the travel matrix, the eligibility table, the hash) is kept in one per-instance
-cache, read and written only through :func:`derived`; only :mod:`dispatchopt.rules` and
-:mod:`dispatchopt.travel` call it. The cache is not part of the problem's value (not compared,
-not hashed) and a replaced problem starts with an empty one.
+Derived data (the travel matrix, the eligibility table, the hash, the "passed the checks"
+mark) is kept in one per-instance cache, read and written only through :func:`derived`; only
+:mod:`dispatchopt.travel`, :mod:`dispatchopt.rules` and the Problem itself call it. The cache
+is not part of the problem's value (not compared, not hashed) and a replaced problem starts
+with an empty one.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def _no(_problem: "Problem") -> bool:
 
 def _yes(_problem: "Problem") -> bool:
     return True
+
 
 # Trades whose work needs a listed, valid certificate even when none is listed for the
 # technician (DOMAIN.md: "an expired certificate means the technician may not be sent").
