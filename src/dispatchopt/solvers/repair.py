@@ -10,7 +10,9 @@ category first:
    overtime), so delaying later visits is paid for;
 2. else, for each qualified technician, eject one lighter job from its route, insert the heavy
    job, and re-insert the ejected job elsewhere if it fits (else it is unassigned, with a
-   reason naming the job that displaced it). The candidate that loses the least is kept.
+   reason naming the job that displaced it). The candidate whose whole cost change (the
+   ejection's saving, both insertions, or the ejected job's unassigned penalty) is least is
+   kept, when it is less than leaving the heavy job out.
 
 Insertions are those of :mod:`dispatchopt.timing.insertion` (the forward pass, earliest
 starts), so the result is feasible by the same rules as the greedy plan. Crew jobs are left as
@@ -108,8 +110,10 @@ class _Repair:
                     continue
                 after = ins.insert(problem, shorter, job.id, placed.insertion.position)
                 moved = self.best_place(other, routes={**self.routes, tid: after})
-                loss = (moved.cost if moved is not None else costs.unassigned_cost(problem, other)) \
-                    + placed.cost
+                # the whole change: the ejected job's saving, the heavy job's insertion, and
+                # the ejected job re-inserted elsewhere (or its unassigned penalty)
+                loss = (shorter.cost - route.cost) + placed.cost \
+                    + (moved.cost if moved is not None else costs.unassigned_cost(problem, other))
                 if best is None or loss < best[0]:
                     best = (loss, tid, pos, moved, placed)
         return best
