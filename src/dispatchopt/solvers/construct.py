@@ -41,7 +41,7 @@ from ..timing import cost as costs
 from ..timing import insertion as ins
 from ..timing.crew import pick_crew
 from ..timing.forward import TechContext, materialise, place_job
-from .base import Result, Statistics, derive_status
+from .base import derive_status
 from .greedy import explain_unassigned
 
 log = logging.getLogger("dispatchopt")
@@ -476,12 +476,3 @@ def construct_plan(problem: Problem, *, seed: int = 0, deadline: float | None = 
              sum(1 for j in problem.jobs if j.dispatchable), time.perf_counter() - started)
     return plan
 
-
-def solve_construct(problem: Problem, *, seed: int = 0, time_limit_s: float | None = None) -> Result:
-    """:func:`construct_plan` as a backend Result (``time_limit_s`` bounds the construction)."""
-    started = time.perf_counter()
-    deadline = None if time_limit_s is None else started + time_limit_s
-    plan = construct_plan(problem, seed=seed, deadline=deadline)
-    status = derive_status(problem, (u.job for u in plan.unassigned))
-    wall = time.perf_counter() - started
-    return Result(plan=plan, status=status, stats=Statistics(wall_s=wall))

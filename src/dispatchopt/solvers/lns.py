@@ -145,8 +145,9 @@ class _Search:
         return chosen[:max(q, MIN_REMOVE)]
 
     # -- one iteration ------------------------------------------------------------------------------
-    def step(self) -> Builder | None:
-        """One ruin-and-recreate candidate, or None when the ruin could not be applied."""
+    def step(self, deadline: float | None = None) -> Builder | None:
+        """One ruin-and-recreate candidate, or None when the ruin could not be applied (a
+        recreate cut short by ``deadline`` leaves jobs out, so it is not accepted)."""
         trial = self.current.copy()
         removed = self.ruin(trial)
         if not removed or not trial.remove_jobs(removed):
@@ -155,7 +156,7 @@ class _Search:
         waiting = self.unassigned(self.current)
         extra = self.rng.sample(waiting, min(POOL_EXTRA, len(waiting)))
         jobs = [problem.job(j) for j in sorted(set(removed) | set(extra))]
-        trial.insert_jobs(jobs, k=self.rng.choice((2, 3)), neighbours=NEIGHBOURS)
+        trial.insert_jobs(jobs, k=self.rng.choice((2, 3)), neighbours=NEIGHBOURS, deadline=deadline)
         return trial
 
 
@@ -180,7 +181,7 @@ def improve(problem: Problem, plan: Plan, *, deadline: float | None = None, seed
             break
         iterations += 1
         since_best += 1
-        trial = search.step()
+        trial = search.step(deadline)
         if trial is None:
             continue
         cost = search.cost(trial)
