@@ -33,7 +33,7 @@ def test_auto_runs_the_portfolio_on_a_field_service_day_and_records_it():
 
 
 def test_auto_picks_pyvrp_for_plain_routing_unless_an_option_needs_more():
-    problem = make_problem([tech("T1", skills=())], [job("J1", x=3, skills=()), job("J2", x=6, skills=())])
+    problem = make_problem([tech("T1", skills=())], [job(f"J{i}", x=i, skills=()) for i in range(20)])
     assert choose_backend(problem) == "pyvrp"
     result = solve(problem, time_limit_s=1)
     assert result.plan.solver.backend.startswith("pyvrp")
@@ -74,3 +74,12 @@ def test_initial_on_greedy_is_refused():
     with pytest.raises(ParameterError, match="initial: the 'greedy' backend cannot honour"):
         solve(problem, backend="greedy", initial=plan)
     assert isinstance(ParameterError("x"), ValueError)
+
+
+def test_auto_on_a_one_job_day_stops_early():
+    """Issue 11: a 1 x 1 day took 9.2 s of a 10 s limit (PyVRP and OR-Tools run to the clock)."""
+    problem = make_problem([tech("T1")], [job("J1", x=3)])
+    result = solve(problem, time_limit_s=10)
+    assert result.stats.wall_s < 5.0
+    assert result.plan.assigned_job_ids() == {"J1"}
+    assert verify(problem, result.plan) == []

@@ -3,7 +3,8 @@
 Backends (:data:`BACKENDS`):
 
 - ``"auto"`` (the default): PyVRP when the problem is plain routing (no skills, shifts,
-  breaks, crews...; see :func:`.pyvrp_backend.is_plain_routing`), the decomposition
+  breaks, crews...; see :func:`.pyvrp_backend.is_plain_routing`) of at least
+  :data:`PYVRP_MIN_JOBS` jobs, the decomposition
   (``solvers.decompose.solve_decomposed``, when installed) for days of more than
   :data:`DECOMPOSE_MIN_JOBS` jobs, else ``"portfolio"``. Options PyVRP cannot honour send a
   plain-routing problem to the portfolio instead.
@@ -31,6 +32,8 @@ from .base import Result as Result, SolveStatus as SolveStatus, Statistics as St
 
 BACKENDS = ("auto", "portfolio", "ortools", "vroom", "greedy", "pyvrp")
 DEFAULT_BACKEND = "auto"
+PYVRP_MIN_JOBS = 20                # auto: smaller plain days go to the portfolio, which stops early
+                                   # (PyVRP runs to its time limit: 10 s for one job)
 # auto: above this many jobs, solve by territories. Measured at 150 x 2000 load 1.2, 60 s (busy
 # machine): the whole-day portfolio 0.918 on time / 1,911 served / 4.32 travel min per job,
 # the decomposition 0.842 / 1,768 / 3.87 (VROOM peer 0.935 / 1,900 / 5.13): 2,000 stays whole.
@@ -59,7 +62,7 @@ def choose_backend(problem: Problem, *, options: set[str] = frozenset()) -> str:
     """What ``backend="auto"`` runs for ``problem`` given the non-default ``options``."""
     from .pyvrp_backend import is_plain_routing
 
-    if not options and is_plain_routing(problem):
+    if not options and len(problem.jobs) >= PYVRP_MIN_JOBS and is_plain_routing(problem):
         return "pyvrp"
     if options <= {"solution_limit"} and len(problem.jobs) > DECOMPOSE_MIN_JOBS and _decomposer() is not None:
         return "decomposed"
@@ -122,7 +125,10 @@ def solve(problem: Problem, *, backend: str = DEFAULT_BACKEND, time_limit_s: flo
     plan = replace(result.plan, solver=replace(result.plan.solver, objective=cost, backend=used))
     extra = dict(result.stats.extra)
     extra["backend"] = used
-    extra.setdefault("phases", {f"{backend}_s": result.stats.wall_s})
+    if not isinstance(extra.get("phases"), dict):
+        if "phases" in extra:
+            extra[f"{backend}_phases"] = extra["phases"]
+        extra["phases"] = {f"{backend}_s": result.stats.wall_s}
     return replace(result, plan=plan, stats=replace(result.stats, objective=cost, extra=extra))
 
 

@@ -132,7 +132,7 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
         best = min(candidates, key=lambda c: c[0])[2]
         routed = solve_routing(problem, time_limit_s=max(left, 0.5), seed=seed, initial=best,
                                churn_penalty_min=churn_penalty_min, solution_limit=solution_limit,
-                               stall_s=max(1.0, 0.25 * left), scratch_fallback=False)
+                               scratch_fallback=False)
         keep("ortools", routed.plan)
         phases["ortools_s"] = time.perf_counter() - t3
         phases.update({f"ortools_{k}": v for k, v in routed.stats.extra.items()
