@@ -58,6 +58,7 @@ def test_warm_start_skips_vroom_and_keeps_the_initial_crews():
     initial = start_plan(problem)
     result = solve_portfolio(problem, time_limit_s=10, initial=initial, churn_penalty_min=30, solution_limit=10)
     assert "vroom_s" not in result.stats.extra["phases"]
+    assert "lns_s" not in result.stats.extra["phases"]          # the LNS knows no churn
     assert verify(problem, result.plan) == []
     assert result.stats.objective <= plan_cost(problem, initial) + 1e-6
 

@@ -78,8 +78,8 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
     """Plan ``problem`` with the portfolio (module doc); ``time_limit_s`` bounds the whole call.
 
     ``initial`` (a live re-plan's published plan) replaces the construction as the start; the
-    VROOM phase is then skipped (it would move every job: churn) and OR-Tools re-plans from it
-    with ``churn_penalty_min``. ``solution_limit`` makes the run reproducible: VROOM runs its
+    VROOM phase is then skipped (it would move every job: churn), so is the LNS when
+    ``churn_penalty_min`` > 0, and OR-Tools re-plans from it with ``churn_penalty_min``. ``solution_limit`` makes the run reproducible: VROOM runs its
     exploration to the end, the construction and repair get no deadline, the LNS gets
     ``LNS_ITERATIONS_PER_SOLUTION x solution_limit`` iterations, OR-Tools stops after that many
     solutions. The ``use_*`` switches and ``exploration`` (VROOM's level; default
@@ -113,7 +113,8 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
                              fixed_crews=crew_fixes_of(problem, start), relax=False, deterministic=fixed)
             keep(f"vroom(x={level})", vr.plan)
         phases["vroom_s"] = time.perf_counter() - t1
-    improve = _lns_improve() if use_lns else None
+    # The LNS knows no churn: a warm re-plan that prices moved jobs goes to OR-Tools alone.
+    improve = _lns_improve() if use_lns and not (initial is not None and churn_penalty_min > 0) else None
     if improve is not None and (fixed or deadline - time.perf_counter() > 0.2):
         t2 = time.perf_counter()
         best = min(candidates, key=lambda c: c[0])[2]
