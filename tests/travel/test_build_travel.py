@@ -83,3 +83,14 @@ def test_attach_matrix_missing_a_location_is_a_travel_error():
     with pytest.raises(TravelError, match=r"no row for job 'J0' location"):
         attach_matrix(problem, partial)
     assert matrix_of(problem).travel_s(depot, site) == 5 * 60   # still builds its own
+
+
+def test_the_problem_matrix_is_read_only():
+    depot = Location(x=0, y=0)
+    problem = make_problem(TravelSpec(model="euclidean", speed_kmh=1.0), depot, [Location(x=3, y=4)])
+    m = matrix_of(problem)
+    with pytest.raises(ValueError, match="read-only"):
+        m.seconds[0, 1] = 0
+    with pytest.raises(ValueError, match="read-only"):
+        m.metres[0, 1] = 0.0
+    assert m.travel_s(depot, Location(x=3, y=4)) == 5 * 60

@@ -36,7 +36,7 @@ class TravelMatrix:
 
     ``seconds[i, j]`` / ``metres[i, j]``: from location i to location j (may be asymmetric).
     Look up a location's row with :meth:`index`. Compared and hashed by identity (it is derived
-    data, built once per problem). ``_index`` may be given by a builder that already has it
+    data, built once per problem); its arrays are made read-only. ``_index`` may be given by a builder that already has it
     (the live matrix extension); read it through :attr:`index_map`.
     """
 
@@ -46,6 +46,10 @@ class TravelMatrix:
     _index: dict[tuple, int] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # derived data is read-only: a caller that needs other numbers makes its own array
+        for array in (self.seconds, self.metres):
+            if isinstance(array, np.ndarray) and array.flags.writeable:
+                array.flags.writeable = False
         if not self._index:
             for i, loc in enumerate(self.locations):
                 self._index.setdefault(loc.key(), i)
