@@ -111,11 +111,6 @@ def job_to_dict(job: Job, clock: Clock, *, sla: Mapping[str, SlaLevel] | None = 
     return out
 
 
-def _job(problem: Problem, job: Job) -> dict[str, Any]:
-    # transitional: live/events.py still imports this name; goes once it calls job_to_dict
-    return job_to_dict(job, problem.clock, sla=problem.sla)
-
-
 def dump_scenario(problem: Problem) -> dict[str, Any]:
     """The scenario contract (v1) mapping of ``problem``: plain dicts, lists, strings and numbers,
     ready for ``yaml.safe_dump`` or ``json.dump``; :func:`problem_from_dict` reads it back equal."""

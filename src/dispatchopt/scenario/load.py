@@ -174,8 +174,8 @@ def _build(data: object, at: At, *, base_dir: Path | None, problem_source: str |
         end_at = at.child("end")
         end_s = clock.to_seconds(parse_datetime(data["end"], end_at))
         if end_s <= 0:
-            raise end_at.error(f"end {as_written(data['end'])} is not after start {as_written(data['start'])}",
-                               data["end"])
+            raise end_at.error(f"end {as_written(data['end'])} is not after start "
+                               f"{as_written(data['start'])}", data["end"])
 
     travel = _travel(data.get("travel"), at.child("travel"), base_dir)
     sla = _sla(data.get("sla"), at.child("sla"))
@@ -186,9 +186,9 @@ def _build(data: object, at: At, *, base_dir: Path | None, problem_source: str |
     for key in ("technicians", "jobs"):
         if data.get(key) is None:
             raise at.error(f"missing required key {key!r}")
-    technicians = _technicians(data["technicians"], at.child("technicians"), ctx,
+    technicians = _read_technicians(data["technicians"], at.child("technicians"), ctx,
                                item_ats.get("technicians"))
-    jobs = _jobs(data["jobs"], at.child("jobs"), ctx, item_ats.get("jobs"))
+    jobs = _read_jobs(data["jobs"], at.child("jobs"), ctx, item_ats.get("jobs"))
     preemption = _preemption(data.get("preemption"), at.child("preemption"), sla)
     return Problem(name=name, clock=clock, end_s=end_s, travel=travel, sla=sla, objective=objective,
                    technicians=tuple(technicians), jobs=tuple(jobs),
@@ -220,12 +220,12 @@ def _certificate_required(raw: object, at: At) -> frozenset[str]:
     return frozenset(check_name(s, at.child(i), "a skill name") for i, s in enumerate(skills))
 
 
-def _technicians(raw: object, at: At, ctx: _Context, item_ats: list[At] | None) -> list[Technician]:
+def _read_technicians(raw: object, at: At, ctx: _Context, item_ats: list[At] | None) -> list[Technician]:
     raw_techs = check_list(raw, at, "technicians")
     tech_ats = item_ats or [at.list_item(i) for i in range(len(raw_techs))]
     technicians = []
     for raw_tech, tech_at in zip(raw_techs, tech_ats):
-        tech = _technician(raw_tech, tech_at, ctx)
+        tech = _read_technician(raw_tech, tech_at, ctx)
         if tech.id in ctx.tech_ids:
             raise tech_at.with_id(tech.id).child("id").error(
                 f"duplicate technician id {tech.id!r} (first at {ctx.tech_ids[tech.id]})", tech.id)
@@ -234,13 +234,13 @@ def _technicians(raw: object, at: At, ctx: _Context, item_ats: list[At] | None) 
     return technicians
 
 
-def _jobs(raw: object, at: At, ctx: _Context, item_ats: list[At] | None) -> list[Job]:
+def _read_jobs(raw: object, at: At, ctx: _Context, item_ats: list[At] | None) -> list[Job]:
     raw_jobs = check_list(raw, at, "jobs")
     job_ats = item_ats or [at.list_item(i) for i in range(len(raw_jobs))]
     jobs = []
     job_where: dict[str, str] = {}
     for raw_job, job_at in zip(raw_jobs, job_ats):
-        job = _job(raw_job, job_at, ctx)
+        job = _read_job(raw_job, job_at, ctx)
         if job.id in job_where:
             raise job_at.with_id(job.id).child("id").error(
                 f"duplicate job id {job.id!r} (first at {job_where[job.id]})", job.id)
@@ -467,8 +467,8 @@ def _breaks(raw: object, at: At, clock: Clock, shifts: tuple[Shift, ...]) -> tup
                 f"a break of {minutes:g} minutes is longer than the shift ({clock.to_iso(first)} to "
                 f"{clock.to_iso(last)}, {(last - first) / MINUTE:g} minutes)", minutes)
         if earliest < first or latest > last:
-            raise b_at.error(f"earliest {as_written(item['earliest'])} to latest {as_written(item['latest'])} "
-                             f"lies outside the shift ({clock.to_iso(first)} to {clock.to_iso(last)})",
+            raise b_at.error(f"earliest {as_written(item['earliest'])} to latest "
+                             f"{as_written(item['latest'])} lies outside the shift ({clock.to_iso(first)} to {clock.to_iso(last)})",
                              item["earliest"])
         rules.append(BreakRule(earliest, latest, duration_s))
     return tuple(rules)
@@ -496,7 +496,7 @@ def _certificates(raw: object, at: At) -> dict[str, dt.date]:
     return certificates
 
 
-def _technician(raw: object, at: At, ctx: _Context) -> Technician:
+def _read_technician(raw: object, at: At, ctx: _Context) -> Technician:
     tech_id, at = _item_id(raw, at, "a technician mapping")
     raw = check_mapping(raw, at, TECH_KEYS, required=("id", "shift", "start"))
     skills = _skills(raw.get("skills"), at.child("skills"))
@@ -549,7 +549,7 @@ def _pinned(value: object, at: At, ctx: _Context, crew_size: int) -> tuple[str, 
     return tuple(pinned)
 
 
-def _job(raw: object, at: At, ctx: _Context) -> Job:
+def _read_job(raw: object, at: At, ctx: _Context) -> Job:
     job_id, at = _item_id(raw, at, "a job mapping")
     raw = check_mapping(raw, at, JOB_KEYS, required=("id", "location", "duration_minutes"))
     clock = ctx.clock
