@@ -4,6 +4,7 @@ merged, border-repaired plan verifies; parallel and inline runs agree; options a
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -14,8 +15,8 @@ from dispatchopt.objective import plan_cost
 from dispatchopt.plan import Plan, Unassigned
 from dispatchopt.scenario import problem_from_dict
 from dispatchopt.solvers import solve
-from dispatchopt.solvers.decompose import (default_territories, partition, repair_borders,
-                                           solve_decomposed, territory_problem)
+from dispatchopt.solvers.decompose import (default_territories, improve_borders, partition,
+                                           repair_borders, solve_decomposed, territory_problem)
 from dispatchopt.synth import generate_scenario
 
 
@@ -79,8 +80,8 @@ def test_territory_problem_keeps_the_rules(day):
 
 @pytest.mark.parametrize("inner", ["greedy", "portfolio"])
 def test_decomposed_plan_verifies_and_covers_every_job(day, inner):
-    limit = {"solution_limit": 5} if inner == "portfolio" else {}
-    result = solve_decomposed(day, time_limit_s=120, inner_backend=inner, workers=1, n_territories=2, **limit)
+    result = solve_decomposed(day, time_limit_s=120, inner_backend=inner, workers=1, n_territories=2,
+                              solution_limit=5)
     plan = result.plan
     assert verify(day, plan) == []
     planned = [v.job for r in plan.routes for v in r.visits if day.job(v.job).crew_size == 1]
@@ -124,9 +125,29 @@ def test_border_repair_of_a_loaded_merge_keeps_every_job_once(big_day):
     assert plan_cost(big_day, fixed) < plan_cost(big_day, merged)
 
 
+def test_border_lns_moves_work_across_borders_and_never_costs_more(big_day):
+    territories = partition(big_day, 3, seed=0)
+    plans = [solve(territory_problem(big_day, t), backend="greedy").plan for t in territories]
+    merged = Plan(scenario=big_day.name, clock=big_day.clock, solver=plans[0].solver,
+                  routes=tuple(r for p in plans for r in p.routes),
+                  unassigned=tuple(u for p in plans for u in p.unassigned))
+    better = improve_borders(big_day, merged, territories, deadline_s=time.perf_counter() + 3600,
+                             max_iterations=40)
+    assert verify(big_day, better) == []
+    assert plan_cost(big_day, better) < plan_cost(big_day, merged)
+    home = {j: terr.index for terr in territories for j in terr.jobs}
+    where = {t: terr.index for terr in territories for t in terr.technicians}
+    assert any(where[r.technician] != home[v.job] for r in better.routes for v in r.visits)
+    again = improve_borders(big_day, merged, territories, deadline_s=time.perf_counter() + 3600,
+                            max_iterations=40)
+    assert again.routes == better.routes          # iteration-limited: same seed, same plan
+
+
 def test_parallel_workers_give_the_inline_plan(day):
-    inline = solve_decomposed(day, time_limit_s=120, inner_backend="greedy", workers=1, n_territories=3)
-    parallel = solve_decomposed(day, time_limit_s=120, inner_backend="greedy", workers=2, n_territories=3)
+    inline = solve_decomposed(day, time_limit_s=120, inner_backend="greedy", workers=1, n_territories=3,
+                              solution_limit=1)
+    parallel = solve_decomposed(day, time_limit_s=120, inner_backend="greedy", workers=2, n_territories=3,
+                                solution_limit=1)
     assert verify(day, parallel.plan) == []
     assert parallel.plan.routes == inline.plan.routes and parallel.plan.unassigned == inline.plan.unassigned
 
@@ -153,9 +174,10 @@ def test_ray_gives_the_inline_plan(day):
     ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True, log_to_driver=False)
     try:
         on_ray = solve_decomposed(day, time_limit_s=120, inner_backend="greedy", n_territories=2,
-                                  ray_address="auto")
+                                  ray_address="auto", solution_limit=1)
     finally:
         ray.shutdown()
-    inline = solve_decomposed(day, time_limit_s=120, inner_backend="greedy", workers=1, n_territories=2)
+    inline = solve_decomposed(day, time_limit_s=120, inner_backend="greedy", workers=1, n_territories=2,
+                              solution_limit=1)
     assert verify(day, on_ray.plan) == []
     assert on_ray.plan.routes == inline.plan.routes

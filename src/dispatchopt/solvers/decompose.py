@@ -14,7 +14,8 @@
 3. **Merge** the territory plans, then **repair across borders**: the solo jobs a territory
    left out are offered to the technicians of its two nearest territories
    (``solvers.repair.repair_plan`` on a sub-Problem of those routes, sharing the day's travel
-   matrix). The merged plan is verified; the cheaper (``plan_cost``) of it and the greedy plan
+   matrix), then, for the time left, ruin and recreate (``solvers.lns.improve``) runs on each
+   pair of neighbouring territories (crews move too). The merged plan is verified; the cheaper (``plan_cost``) of it and the greedy plan
    is returned. Every plan returned passes ``dispatchopt.audit.verify``.
 """
 
@@ -44,6 +45,7 @@ log = logging.getLogger("dispatchopt")
 
 BACKEND = "decomposed"
 _BORDER_NEIGHBOURS = 2         # territories whose technicians a left-out job is offered to
+_BORDER_ITERATIONS = 50       # ruin-and-recreate iterations per border with a solution limit
 _REPAIR_SHARE = 0.12           # of the time limit kept for the border repair and the check
 
 
@@ -161,8 +163,8 @@ def solve_decomposed(problem: Problem, *, time_limit_s: float, seed: int = 0, in
     ray_address : a Ray cluster to run the territories on (``"auto"``, ``"ray://host:10001"``).
     n_territories : how many territories (default :func:`default_territories`: ~30
         technicians each); 1 solves the whole day with ``inner_backend``.
-    solution_limit : passed to each territory's OR-Tools phase (``portfolio``/``ortools``):
-        reproducible runs.
+    solution_limit : passed to each territory's OR-Tools phase (``portfolio``/``ortools``), and
+        the border search then runs a fixed number of iterations: reproducible runs.
     """
     start = time.perf_counter()
     _check(time_limit_s, inner_backend, workers, n_territories)
@@ -198,6 +200,13 @@ def solve_decomposed(problem: Problem, *, time_limit_s: float, seed: int = 0, in
     deadline = start + time_limit_s - 0.03 * time_limit_s
     merged = repair_borders(problem, merged, territories, deadline_s=deadline)
     phases["repair_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if solution_limit is None:
+        merged = improve_borders(problem, merged, territories, deadline_s=deadline, seed=seed)
+    else:                               # a reproducible run: iterations, not the clock
+        merged = improve_borders(problem, merged, territories, deadline_s=math.inf, seed=seed,
+                                 max_iterations=_BORDER_ITERATIONS)
+    phases["border_lns_s"] = time.perf_counter() - t0
     info = [{"territory": t.index, "technicians": len(t.technicians), "jobs": len(t.jobs),
              "backend": d[2], "wall_s": round(d[3], 3), "time_limit_s": round(_share_of(tasks, t.index), 3),
              "unassigned": len(d[1].unassigned)} for t, d in zip(territories, done)]
@@ -278,7 +287,7 @@ def repair_borders(problem: Problem, plan: Plan, territories: list[Territory], *
         dist = ((centres - centres[terr.index]) ** 2).sum(-1)
         dist[terr.index] = np.inf
         near = [territories[int(i)] for i in np.argsort(dist)[:_BORDER_NEIGHBOURS] if np.isfinite(dist[i])]
-        techs = {t for n in near for t in n.technicians}
+        techs = _with_crews(problem, routes, {t for n in near for t in n.technicians})
         keep = {v.job for t in techs if t in routes for v in routes[t].visits} | set(pending)
         sub = problem.replace(name=f"{problem.name}#border{terr.index}",
                               technicians=tuple(t for t in problem.technicians if t.id in techs),
@@ -302,6 +311,75 @@ def repair_borders(problem: Problem, plan: Plan, territories: list[Territory], *
     job_order = {j.id: n for n, j in enumerate(problem.jobs)}
     return replace(plan, routes=tuple(sorted(routes.values(), key=lambda r: order[r.technician])),
                    unassigned=tuple(sorted(left.values(), key=lambda u: job_order[u.job])))
+
+
+def improve_borders(problem: Problem, plan: Plan, territories: list[Territory], *, deadline_s: float,
+                    seed: int = 0, max_iterations: int | None = None) -> Plan:
+    """Ruin and recreate (``solvers.lns.improve``, never worse) on each pair of neighbouring
+    territories until ``deadline_s`` (a ``time.perf_counter()`` value), the time split evenly,
+    or ``max_iterations`` per pair: jobs, crews included, move across the border and left-out
+    work gets another chance."""
+    from ..travel import attach_matrix, matrix_of
+    from .lns import improve
+
+    if len(territories) < 2:
+        return plan
+    centres = np.array([t.centre for t in territories])
+    pairs = []
+    for terr in territories:
+        dist = ((centres - centres[terr.index]) ** 2).sum(-1)
+        dist[terr.index] = np.inf
+        pair = tuple(sorted((terr.index, int(np.argmin(dist)))))
+        if pair not in pairs:
+            pairs.append(pair)
+    routes = {r.technician: r for r in plan.routes}
+    left = {u.job: u for u in plan.unassigned}
+    matrix = matrix_of(problem)
+    for n, (a, b) in enumerate(pairs):
+        now = time.perf_counter()
+        if now >= deadline_s:
+            break
+        techs = _with_crews(problem, routes, set(territories[a].technicians) | set(territories[b].technicians))
+        home = set(territories[a].jobs) | set(territories[b].jobs)
+        keep = {v.job for t in techs if t in routes for v in routes[t].visits} | (home & set(left))
+        sub = problem.replace(name=f"{problem.name}#border{a}-{b}",
+                              technicians=tuple(t for t in problem.technicians if t.id in techs),
+                              jobs=tuple(j for j in problem.jobs if j.id in keep))
+        attach_matrix(sub, matrix)
+        offer = replace(plan, scenario=sub.name, unassigned=tuple(left[j] for j in sorted(keep & set(left))),
+                        routes=tuple(routes[t.id] for t in sub.technicians if t.id in routes))
+        better = improve(sub, offer, deadline=now + (deadline_s - now) / (len(pairs) - n), seed=seed,
+                         max_iterations=max_iterations)
+        for tech in techs:
+            routes.pop(tech, None)
+        routes.update({r.technician: r for r in better.routes})
+        for job_id in keep:
+            left.pop(job_id, None)
+        left.update({u.job: u for u in better.unassigned})
+    order = {t.id: n for n, t in enumerate(problem.technicians)}
+    job_order = {j.id: n for n, j in enumerate(problem.jobs)}
+    return replace(plan, routes=tuple(sorted(routes.values(), key=lambda r: order[r.technician])),
+                   unassigned=tuple(sorted(left.values(), key=lambda u: job_order[u.job])))
+
+
+def _with_crews(problem: Problem, routes: dict, techs: set[str]) -> set[str]:
+    """``techs`` and every member of a crew job on their routes (a crew moved across a border
+    must stay whole in a sub-Problem)."""
+    members: dict[str, set[str]] = {}
+    for tech, route in routes.items():
+        for visit in route.visits:
+            if problem.job(visit.job).crew_size > 1:
+                members.setdefault(visit.job, set()).add(tech)
+    out, todo = set(techs), list(techs)
+    while todo:
+        tech = todo.pop()
+        route = routes.get(tech)
+        for visit in route.visits if route is not None else ():
+            for other in members.get(visit.job, ()):
+                if other not in out:
+                    out.add(other)
+                    todo.append(other)
+    return out
 
 
 def _offerable(job: Job) -> bool:
