@@ -144,8 +144,11 @@ def test_border_lns_moves_work_across_borders_and_never_costs_more(big_day):
 
 
 def test_parallel_workers_give_the_inline_plan(day):
+    first = []
     inline = solve_decomposed(day, time_limit_s=120, inner_backend="greedy", workers=1, n_territories=3,
-                              solution_limit=1)
+                              solution_limit=1, on_first_plan=first.append)
+    assert len(first) == 1 and verify(day, first[0]) == []
+    assert first[0].routes == solve(day, backend="greedy").plan.routes     # the whole day by hand
     parallel = solve_decomposed(day, time_limit_s=120, inner_backend="greedy", workers=2, n_territories=3,
                                 solution_limit=1)
     assert verify(day, parallel.plan) == []

@@ -27,6 +27,7 @@ import logging.handlers
 import math
 import multiprocessing
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -149,7 +150,8 @@ def _init_worker_logging(log_queue, level: int) -> None:
 # ------------------------------------------------------------------------------------------
 def solve_decomposed(problem: Problem, *, time_limit_s: float, seed: int = 0, inner_backend: str = "auto",
                      workers: int = 2, ray_address: str | None = None, n_territories: int | None = None,
-                     solution_limit: int | None = None) -> Result:
+                     solution_limit: int | None = None,
+                     on_first_plan: Callable[[Plan], None] | None = None) -> Result:
     """Plan ``problem`` territory by territory (module doc); always a verified feasible plan.
 
     Parameters
@@ -165,6 +167,8 @@ def solve_decomposed(problem: Problem, *, time_limit_s: float, seed: int = 0, in
         technicians each); 1 solves the whole day with ``inner_backend``.
     solution_limit : passed to each territory's OR-Tools phase (``portfolio``/``ortools``), and
         the border search then runs a fixed number of iterations: reproducible runs.
+    on_first_plan : called, in this process, with the first feasible plan (the whole day by
+        hand, made while the territories are searched) so that a caller can publish it early.
     """
     start = time.perf_counter()
     _check(time_limit_s, inner_backend, workers, n_territories)
@@ -185,6 +189,8 @@ def solve_decomposed(problem: Problem, *, time_limit_s: float, seed: int = 0, in
         greedy["plan"] = solve(problem, backend="greedy", seed=seed).plan
         greedy["at_s"] = time.perf_counter() - start
         log.info("decomposed: first feasible plan (greedy, whole day) after %.1f s", greedy["at_s"])
+        if on_first_plan is not None:
+            on_first_plan(greedy["plan"])
 
     t0 = time.perf_counter()
     if ray_address:
