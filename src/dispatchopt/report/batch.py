@@ -68,7 +68,9 @@ def _groups_from_runs(runs) -> list[Group]:
             values = pd.to_numeric(ok[col], errors="coerce")
             group.kpis[col] = float(values.mean()) if values.notna().any() else math.nan
         groups.append(group)
-    if not has_variants:        # a plain batch: the first group of each scenario is its base
+    if has_variants:            # the base first (the table is sorted by variant name)
+        groups.sort(key=lambda g: not g.is_base)
+    else:                       # a plain batch: the first group of each scenario is its base
         seen: set[tuple] = set()
         for group in groups:
             group.is_base = group.base_key not in seen
@@ -104,6 +106,9 @@ def load_groups(results_dir: str | Path) -> list[Group]:
     results, whatif = folder / "results.csv", folder / "whatif.csv"
     if results.is_file():
         groups = _groups_from_runs(pd.read_csv(results))
+        if whatif.is_file():    # the what-if's own variant order (the order of its --vary values)
+            order = {label: i for i, label in enumerate(pd.read_csv(whatif)["variant"].map(_text))}
+            groups.sort(key=lambda g: order.get(g.label, len(order)))
     elif whatif.is_file():
         groups = _groups_from_whatif(pd.read_csv(whatif))
     else:
