@@ -83,11 +83,13 @@ def test_round_trip_keeps_odd_values():
         "sla": {"survey": {"respond_minutes": 100.5}, "new": {"working_days": 1, "weight": 2.5}},
         "objective": {"overtime_minute": 3.25},
         "technicians": [{"id": "T 1", "skills": {"yes": 1, "null": 2}, "shift": {"start": "01:00", "end": "04:00"},
-                         "breaks": [{"earliest": "02:10", "latest": "02:50", "minutes": 1.5}],
+                         # 02:00-03:00 happens twice that night: such times carry their offset
+                         "breaks": [{"earliest": "2026-10-25T02:10+02:00", "latest": "2026-10-25T02:50+01:00",
+                                     "minutes": 1.5}],
                          "start": {"node": "n1"}, "end": {"lat": -33.9, "lon": 151.2},
                          "max_work_minutes": 99.75, "max_overtime_minutes": 0.5}],
         "jobs": [{"id": "007", "location": {"node": "12"}, "category": "new", "duration_minutes": 0,
-                  "received_at": "2026-10-24T23:59:59", "window": {"start": "02:30", "end": "2026-10-25T02:30+01:00"},
+                  "received_at": "2026-10-24T23:59:59", "window": {"start": "2026-10-25T02:30+02:00", "end": "2026-10-25T02:30+01:00"},
                   "dispatchable": False}],
     }
     problem = problem_from_dict(data)

@@ -23,6 +23,7 @@ from ..domain import Clock, Job, Location, Problem, SlaLevel, Technician
 from ..domain.time import MINUTE
 from ..errors import ScenarioError
 from ..rules import sla_due_s
+from .fields import is_exact_local
 
 __all__ = ["dump_scenario", "job_to_dict", "save_scenario"]
 
@@ -41,8 +42,11 @@ def _minutes(seconds: int) -> int | float:
 def _iso(clock: Clock, seconds: int) -> str:
     """A local ISO date-time that reads back to exactly ``seconds`` on ``clock``."""
     utc = clock.origin.astimezone(dt.timezone.utc) + dt.timedelta(seconds=seconds)
-    candidates = (clock.to_iso(seconds), clock.to_datetime(seconds).isoformat(),
-                  utc.astimezone(clock.tz).isoformat(), utc.isoformat())
+    local = clock.to_iso(seconds)
+    # a local time the zone repeats (or skips) is refused by the loader: write its offset then
+    exact = is_exact_local(dt.datetime.fromisoformat(local), clock.tz)
+    candidates = ((local,) if exact else ()) + (clock.to_datetime(seconds).isoformat(),
+                                                utc.astimezone(clock.tz).isoformat(), utc.isoformat())
     for text in candidates:
         if clock.to_seconds(text) == seconds:
             return text
