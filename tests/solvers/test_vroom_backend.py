@@ -11,7 +11,7 @@ import pytest
 from dispatchopt.audit.verify import verify
 from dispatchopt.errors import ParameterError
 from dispatchopt.solvers import SolveStatus, solve
-from dispatchopt.solvers.vroom_backend import crew_fixes_of, solve_vroom
+from dispatchopt.solvers.vroom_backend import crew_fixes_of, polish, solve_vroom
 from helpers import H, M, job, make_problem, tech
 
 VALID = dt.date(2027, 12, 31)
@@ -146,3 +146,15 @@ def test_random_days_verify_clean_and_same_call_same_plan(seed):
     a = run(problem).plan
     b = run(problem).plan
     assert a.routes == b.routes and a.unassigned == b.unassigned
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_polish_verifies_clean_and_keeps_crews_at_their_start(seed):
+    problem = _random_problem(seed)
+    plan = run(problem).plan
+    polished = polish(problem, plan, time_limit_s=None)
+    assert verify(problem, polished) == []
+    planned = [v.job for r in polished.routes for v in r.visits]
+    assert set(planned) | {u.job for u in polished.unassigned} == {j.id for j in problem.jobs}
+    for job_id, (start, members) in crew_fixes_of(problem, polished).items():
+        assert crew_fixes_of(problem, plan).get(job_id, (start, members))[0] == start

@@ -62,6 +62,7 @@ DROPPED_REASON = "no feasible position found for it (not enough qualified techni
 CREW_REASON = "crew of {k} could not be formed at a common time"
 TRAVEL_SHARE = 0.3
 _CREW_ID_BASE = 10_000_000
+POLISH_SLACK_S = 1800      # polish: a kept job may start this much past max(due, its start)
 
 #: job id -> (common start_s, member technician ids in crew order, lead first)
 CrewFixes = Mapping[str, tuple[int, tuple[str, ...]]]
@@ -200,8 +201,13 @@ def _vehicle(vroom, problem: Problem, v: int, tech: Technician, skills: SkillIds
 
 
 def build_input(problem: Problem, jobs: Iterable[Job], fixed_crews: CrewFixes, *,
-                hard_sla: bool = True, relaxed: Iterable[str] = ()) -> _Model:
-    """The vroom.Input of ``problem`` for ``jobs`` (solo jobs and crew jobs in ``fixed_crews``)."""
+                hard_sla: bool = True, relaxed: Iterable[str] = (), keep: Mapping[str, int] | None = None
+                ) -> _Model:
+    """The vroom.Input of ``problem`` for ``jobs`` (solo jobs and crew jobs in ``fixed_crews``).
+
+    ``keep``: job -> its start in a plan being polished: the job may start no later than
+    max(due, that start), and it gets the top priority (VROOM keeps it served if it can)."""
+    keep = keep or {}
     import vroom
 
     jobs = list(jobs)
@@ -216,7 +222,9 @@ def build_input(problem: Problem, jobs: Iterable[Job], fixed_crews: CrewFixes, *
             windows[job.id] = (start, start)
             continue
         lo, hi = rules.earliest_start_s(job), rules.latest_start_in_horizon_s(problem, job)
-        if hard_sla and job.id not in relaxed and lo <= job.due_s < hi and due_reachable(problem, job):
+        if job.id in keep:
+            hi = min(hi, max(job.due_s, keep[job.id]) + POLISH_SLACK_S)
+        elif hard_sla and job.id not in relaxed and lo <= job.due_s < hi and due_reachable(problem, job):
             hi = job.due_s
             tightened.add(job.id)
         windows[job.id] = (lo, hi)
@@ -248,7 +256,7 @@ def build_input(problem: Problem, jobs: Iterable[Job], fixed_crews: CrewFixes, *
             task_of[k] = (job, None)
             inp.add_job(vroom.Job(k, location=matrix.index(job.location), default_service=int(job.duration_s),
                                   delivery=amount, skills=skills.of_job(job),
-                                  priority=priority_of(problem, job, heaviest),
+                                  priority=100 if job.id in keep else priority_of(problem, job, heaviest),
                                   time_windows=[vroom.TimeWindow(lo + offset, max(lo, hi) + offset)],
                                   description=job.id))
             continue
@@ -389,5 +397,28 @@ def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, explora
                                                   "fixed_crews": len(fixed_crews)}))
 
 
+def polish(problem: Problem, plan: Plan, *, time_limit_s: float | None, exploration: int = 2,
+           threads: int = 1) -> Plan:
+    """VROOM re-plans ``plan`` without breaking what it promises: every served solo job may
+    start no later than max(its due, its start in ``plan``) and has the top priority, crews keep
+    their members and start, unserved jobs may come in (held to their due where reachable).
+    VROOM re-orders and moves visits for less travel; the forward pass re-times them, so a
+    visit can only start earlier. The result is repaired and verifies; the caller keeps the
+    cheaper plan. ``time_limit_s=None``: no timeout, no repair deadline (reproducible)."""
+    fixed = crew_fixes_of(problem, plan)
+    keep = {v.job: v.start_s for r in plan.routes for v in r.visits if problem.job(v.job).crew_size == 1}
+    excluded = excluded_jobs(problem, fixed)
+    reasons = {u.job: u.reason for u in plan.unassigned} | excluded
+    jobs = [job for job in problem.jobs if job.id not in excluded]
+    t0 = time.perf_counter()
+    model = build_input(problem, jobs, fixed, keep=keep)
+    left = None if time_limit_s is None else max(0.05, time_limit_s - (time.perf_counter() - t0))
+    raw = _run(model, time_limit_s=left, exploration=exploration, threads=threads)
+    out = plan_from_sequences(problem, _sequences(model, raw), plan.solver, reasons)
+    if out.unassigned:
+        out = repair_plan(problem, out, deadline_s=None if time_limit_s is None else t0 + time_limit_s + 0.05)
+    return out
+
+
 __all__ = ["BACKEND", "CrewFixes", "SkillIds", "build_input", "crew_fixes_of", "due_reachable",
-           "excluded_jobs", "plan_from_sequences", "priority_of", "solve_vroom", "start_plan", "status_of"]
+           "excluded_jobs", "plan_from_sequences", "polish", "priority_of", "solve_vroom", "start_plan", "status_of"]
