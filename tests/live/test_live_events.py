@@ -196,6 +196,29 @@ def test_events_that_do_not_fit_the_state_are_refused(event, match):
         apply(state, event)
 
 
+def test_overrun_ending_before_the_recorded_start_is_refused():
+    # A reported started at 08:00 by T1 (10 min away) is recorded as started at 08:10; an overrun
+    # "ending" at 08:05 would make its duration negative, which the Problem refuses
+    problem, plan = _day()
+    state = DispatchState.start(problem, plan, 0)
+    started = _ok(apply(state, JobStarted(at_s=0, job="A", technician="T1")))
+    assert _start(started.plan, "A") == 10 * M
+    with pytest.raises(EventError, match="before its recorded start 08:10"):
+        apply(started.state, DurationOverrun(at_s=2 * M, job="A", expected_end_s=5 * M))
+
+
+@pytest.mark.parametrize("bad, match", [
+    (job("N1", crew_size=3), "crew_size 3 must be between 1 and the 2 technicians"),
+    (job("N2", pinned_to=("T1", "T2")), "2 technicians pinned to a job of crew_size 1"),
+    (job("N3", window=(2 * H, H)), "the window is empty"),
+])
+def test_a_new_job_the_problem_cannot_hold_is_an_event_error(bad, match):
+    problem, plan = _day()
+    state = DispatchState.start(problem, plan, 0)
+    with pytest.raises(EventError, match=f"new job {bad.id!r}: .*{match}"):
+        apply(state, NewJob(at_s=5 * M, job=bad))
+
+
 def test_event_json_round_trip():
     problem, plan = _day()
     events = [JobStarted(at_s=12 * M, job="A", technician="T1"), JobCompleted(at_s=40 * M, job="A"),

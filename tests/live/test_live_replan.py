@@ -81,3 +81,41 @@ def test_greedy_backend_replan():
     update = replan(state, backend="greedy", time_limit_s=1.0)
     assert verify(update.problem, update.plan) == []
     assert _frozen_kept(state, update.state)
+
+
+def test_a_focus_subproblem_leaves_out_unassigned_jobs_it_cannot_hold():
+    # P is pinned to T2 and K needs a crew of 2: neither can be in a sub-problem of T1 alone
+    # (Problem.replace rejects a pin to an absent technician and a crew bigger than the day)
+    problem = make_problem([tech("T1"), tech("T2", x=40)],
+                           [job("A", x=10), job("P", x=12, pinned_to="T2"),
+                            job("K", x=14, crew_size=2), job("C", x=16)])
+    plan = make_plan(problem, [route(problem, "T1", [("A", 10 * M)])],
+                     {"P": "test: T2 full", "K": "test: no crew", "C": "test: not planned"})
+    state = DispatchState.start(problem, plan, 20 * M)
+    sub, initial = open_subproblem(state, {"T1"})
+    assert [t.id for t in sub.technicians] == ["T1"]
+    assert [j.id for j in sub.jobs] == ["C"]           # A is in hand; C is T1's to take
+    assert {u.job for u in initial.unassigned} == {"C"}
+    full, _ = open_subproblem(state)                    # with every technician all three are open
+    assert {j.id for j in full.jobs} == {"P", "K", "C"}
+
+
+def test_a_focused_replan_keeps_the_jobs_outside_the_focus_unassigned_with_their_reason():
+    bs = [job(f"B{i}", x=38 - i) for i in range(5)]
+    problem = make_problem([tech("T1"), tech("T2", x=40)],
+                           [job("A", x=10), job("P", x=12, pinned_to="T2"),
+                            job("K", x=14, crew_size=2), job("C", x=16)] + bs)
+    plan = make_plan(problem, [route(problem, "T1", [("A", 10 * M)]),
+                               route(problem, "T2", [(f"B{i}", (30 + 40 * i) * M) for i in range(5)])],
+                     {"P": "test: T2 full", "K": "test: no crew", "C": "test: not planned"})
+    assert verify(problem, plan) == []
+    state = DispatchState.start(problem, plan, 20 * M)
+    # 8 open jobs > focus_jobs=4: T1 (nearest to the unassigned jobs) is re-optimised, T2's five
+    # open jobs do not fit in the focus, so T2 keeps its route and P and K stay out
+    from dispatchopt.live.replan import focus_technicians
+    assert focus_technicians(state, 4) == {"T1"}
+    update = replan(state, backend="greedy", time_limit_s=1.0, focus_jobs=4)
+    assert verify(update.problem, update.plan) == []
+    reasons = {u.job: u.reason for u in update.plan.unassigned}
+    assert reasons["P"] == "test: T2 full" and reasons["K"] == "test: no crew"
+    assert update.plan.route("T2").job_ids == [f"B{i}" for i in range(5)]

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from .. import rules
 from ..domain import Job, Shift
-from ..errors import EventError
+from ..errors import EventError, ScenarioError
 from ..timing.schedule import build_route
 from .event_types import (CustomerNotHome, DurationOverrun, Event, JobCancelled, JobCompleted,
                           JobStarted, NewJob, TechnicianUnavailable)
@@ -47,7 +47,10 @@ def _on_new_job(ws: Workspace, ev: NewJob, silent: set, extra: list) -> None:
     for pin in job.pinned_to:
         if not ws.problem.has_technician(pin):
             raise EventError(f"new job {job.id!r}: pinned to unknown technician {pin!r}")
-    ws.add_job(job)
+    try:
+        ws.add_job(job)
+    except ScenarioError as err:        # the new Problem refuses it (crew size, pins, window...)
+        raise EventError(f"new job {job.id!r}: {err}") from err
     if job.dispatchable:
         ws.queue(job.id)
     else:
@@ -186,8 +189,11 @@ def _on_overrun(ws: Workspace, ev: DurationOverrun, silent: set, extra: list) ->
     if ev.expected_end_s < ws.now:
         raise EventError(f"duration_overrun {job.id}: expected end {ws.t(ev.expected_end_s)} is before now "
                          f"{ws.t(ws.now)} (send job_completed)")
-    ws.make_current(job.id)
     start = _frozen_start(ws, holders[0], job.id)
+    if ev.expected_end_s < start:       # recorded later than reported (the travel model)
+        raise EventError(f"duration_overrun {job.id}: expected end {ws.t(ev.expected_end_s)} is before its "
+                         f"recorded start {ws.t(start)}")
+    ws.make_current(job.id)
     ws.set_job(replace(job, duration_s=ev.expected_end_s - start))
     for tid in holders:
         ws.dirty.add(tid)

@@ -39,10 +39,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 
 from .. import rules
-from ..domain import BreakRule, Problem, Shift
+from ..domain import BreakRule, Job, Problem, Shift, Technician
 from ..objective import plan_cost
 from ..plan import Plan, SolverInfo, Unassigned
 from ..timing.schedule import build_route
@@ -126,9 +127,8 @@ def open_subproblem(state: DispatchState, techs: set[str] | None = None) -> tupl
     routes = [(tid, [(j, s) for j, s in starts if j not in committed], breaks)
               for tid, starts, breaks in routes]
     open_ids = {j for _, starts, _ in routes for j, _ in starts}
-    sub_techs = [t for t in techs_out]
-    open_ids.update(j for j in state.unassigned if problem.job(j).dispatchable
-                    and (techs is None or any(rules.can_lead(problem, t, problem.job(j)) for t in sub_techs)))
+    open_ids.update(j for j in state.unassigned if _fits_subproblem(problem, problem.job(j), techs_out,
+                                                                     focused=techs is not None))
     jobs = tuple(j for j in problem.jobs if j.id in open_ids)
     sub = problem.replace(technicians=tuple(techs_out), jobs=jobs, name=problem.name)
     attach_matrix(sub, matrix)          # same model, a superset of the locations
@@ -138,6 +138,19 @@ def open_subproblem(state: DispatchState, techs: set[str] | None = None) -> tupl
     initial = Plan(scenario=problem.name, clock=problem.clock, solver=SolverInfo(backend="live"),
                    routes=tuple(routes), unassigned=unassigned)
     return sub, initial
+
+
+def _fits_subproblem(problem: Problem, job: Job, sub_techs: Sequence[Technician], *, focused: bool) -> bool:
+    """May the unassigned ``job`` be in a sub-problem of ``sub_techs``? Dispatchable, every
+    technician it is pinned to in it, a crew no bigger than it (a valid Problem: see
+    ``Problem.replace``) and, for a focus, one of them able to lead it. A job left out stays
+    unassigned with its reason."""
+    if not job.dispatchable:
+        return False
+    ids = {t.id for t in sub_techs}
+    if job.crew_size > len(ids) or any(pin not in ids for pin in job.pinned_to):
+        return False
+    return not focused or any(rules.can_lead(problem, t, job) for t in sub_techs)
 
 
 def _stitch(state: DispatchState, result, t0: float, techs: set[str], sub_ids: set[str]) -> Update:
