@@ -55,9 +55,10 @@ from ..domain.problem import DEFAULT_CERTIFICATE_REQUIRED, PREEMPTION_POLICIES
 from ..domain.time import DAY, MINUTE
 from ..errors import ScenarioError
 from ..rules import sla_due_s
-from .fields import (At, as_written, check_bool, check_id, check_list, check_mapping, check_name,
-                     check_number, minutes_to_s, optional_number, parse_date, parse_datetime,
-                     parse_instant, show)
+from .fields import (MAX_COUNT, MAX_MINUTES, MAX_SHIFT_S, MAX_WEIGHT, At, as_written, brief,
+                     check_bool, check_id, check_list, check_local_time, check_mapping, check_name,
+                     check_number, is_clock_time, minutes_to_s, optional_number, parse_date,
+                     parse_datetime, parse_instant, show)
 from .files import read_mapping
 from .tables import SCENARIO_FILES, TABLE_FILES, read_tables
 
@@ -83,6 +84,18 @@ JOB_KEYS = ("id", "location", "category", "skills", "duration_minutes", "receive
 WINDOW_KEYS = ("start", "end")
 DEFAULT_CATEGORY = "standard"
 DEFAULT_TIMEZONE = "UTC"
+
+# -- sane ranges (docs/format.md, "Limits"): beyond them a value is a typo, and would overflow -----
+COUNT = (0, MAX_COUNT)
+MINUTES = (0, MAX_MINUTES)
+WEIGHT = (0, MAX_WEIGHT)
+SPEED_KMH = (1, 200)                  # haversine, graph, matrix: km/h
+EUCLIDEAN_SPEED = (0.01, 10_000)      # euclidean: coordinate units per minute
+CIRCUITY = (1, 5)
+SPEED_FACTOR = (0.05, 20)
+COORDINATE = (-1e6, 1e6)              # x, y
+MAX_WORKING_DAYS = 10
+OVERNIGHT_END_BY = "12:00"            # a clock-time shift end read on the next day is in the morning
 
 
 # -- the entry points -------------------------------------------------------------------------------
@@ -135,7 +148,7 @@ def load_scenario(path: str | os.PathLike) -> Problem:
         raise ScenarioError(f"{path}: file not found", source=str(path))
     suffix = path.suffix.lower()
     if suffix not in (".yaml", ".yml", ".json"):
-        raise ScenarioError(f"{path}: unknown scenario format {suffix or path.name!r} (expected .yaml, "
+        raise ScenarioError(f"{path}: unknown scenario format {brief(suffix or path.name)} (expected .yaml, "
                             f".yml, .json, or a directory with scenario.yaml, technicians.csv and "
                             f"jobs.csv)", source=str(path))
     if path.stem.lower() == "scenario" and any((path.parent / name).is_file() for name in TABLE_FILES):
@@ -172,7 +185,8 @@ def _build(data: object, at: At, *, base_dir: Path | None, problem_source: str |
     end_s = DAY
     if data.get("end") is not None:
         end_at = at.child("end")
-        end_s = clock.to_seconds(parse_datetime(data["end"], end_at))
+        end_s = clock.to_seconds(check_local_time(parse_datetime(data["end"], end_at), clock.tz,
+                                                  end_at, data["end"]))
         if end_s <= 0:
             raise end_at.error(f"end {as_written(data['end'])} is not after start "
                                f"{as_written(data['start'])}", data["end"])
@@ -188,6 +202,11 @@ def _build(data: object, at: At, *, base_dir: Path | None, problem_source: str |
             raise at.error(f"missing required key {key!r}")
     technicians = _read_technicians(data["technicians"], at.child("technicians"), ctx,
                                item_ats.get("technicians"))
+    if not technicians and isinstance(data["jobs"], (list, tuple)) and data["jobs"]:
+        in_csv = item_ats.get("technicians") is not None       # the table form: an empty CSV file
+        tech_at = At(str(Path(at.source).parent / "technicians.csv")) if in_csv else at.child("technicians")
+        raise tech_at.error(f"no technicians, but {len(data['jobs'])} job(s) to plan: a scenario with "
+                            f"jobs needs at least one technician", data["technicians"])
     jobs = _read_jobs(data["jobs"], at.child("jobs"), ctx, item_ats.get("jobs"))
     preemption = _preemption(data.get("preemption"), at.child("preemption"), sla)
     return Problem(name=name, clock=clock, end_s=end_s, travel=travel, sla=sla, objective=objective,
@@ -206,9 +225,10 @@ def _clock(data: Mapping, at: At) -> Clock:
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise tz_at.error(f"unknown time zone {timezone!r} (expected an IANA name like Asia/Shanghai)",
+        raise tz_at.error(f"unknown time zone {brief(timezone)} (expected an IANA name like Asia/Shanghai)",
                           timezone) from None
-    origin = parse_datetime(data["start"], at.child("start"))
+    origin = check_local_time(parse_datetime(data["start"], at.child("start")), zone, at.child("start"),
+                              data["start"])
     origin = origin.replace(tzinfo=zone) if origin.tzinfo is None else origin.astimezone(zone)
     return Clock.create(origin, timezone)
 
@@ -228,7 +248,7 @@ def _read_technicians(raw: object, at: At, ctx: _Context, item_ats: list[At] | N
         tech = _read_technician(raw_tech, tech_at, ctx)
         if tech.id in ctx.tech_ids:
             raise tech_at.with_id(tech.id).child("id").error(
-                f"duplicate technician id {tech.id!r} (first at {ctx.tech_ids[tech.id]})", tech.id)
+                f"duplicate technician id {brief(tech.id)} (first at {ctx.tech_ids[tech.id]})", tech.id)
         ctx.tech_ids[tech.id] = tech_at.path
         technicians.append(tech)
     return technicians
@@ -243,10 +263,10 @@ def _read_jobs(raw: object, at: At, ctx: _Context, item_ats: list[At] | None) ->
         job = _read_job(raw_job, job_at, ctx)
         if job.id in job_where:
             raise job_at.with_id(job.id).child("id").error(
-                f"duplicate job id {job.id!r} (first at {job_where[job.id]})", job.id)
+                f"duplicate job id {brief(job.id)} (first at {job_where[job.id]})", job.id)
         if ctx.model == "matrix" and job.id in ctx.tech_ids:
             raise job_at.with_id(job.id).child("id").error(
-                f"job id {job.id!r} is also a technician id (the matrix model names locations by "
+                f"job id {brief(job.id)} is also a technician id (the matrix model names locations by "
                 f"these ids; give the locations distinct 'id's or rename one)", job.id)
         job_where[job.id] = job_at.path
         jobs.append(job)
@@ -263,7 +283,7 @@ def _preemption(raw: object, at: At, sla: Mapping[str, SlaLevel]) -> dict[str, s
         cat_at = at.key(category)
         _category(category, cat_at, sla)
         if policy not in PREEMPTION_POLICIES:
-            raise cat_at.error(f"unknown preemption policy {policy!r} "
+            raise cat_at.error(f"unknown preemption policy {brief(policy)} "
                                f"(expected {' or '.join(PREEMPTION_POLICIES)})", policy)
         preemption[category] = policy
     return preemption
@@ -284,7 +304,8 @@ def _travel_file(raw: Mapping, key: str, at: At, model: str, base_dir: Path | No
         path = base_dir / path
     path = Path(os.path.normpath(path.absolute()))
     if model == key and not path.is_file():
-        raise file_at.error(f"file not found: {str(value)!r} (looked for {path})", value)
+        raise file_at.error(f"file not found: {brief(str(value))} (looked for {brief(str(path), 200)})",
+                            value)
     if model != key:
         log.warning("%s: travel.%s is given but the %s model does not read it", at.source, key, model)
     return str(path)
@@ -299,11 +320,13 @@ def _travel(raw: object, at: At, base_dir: Path | None) -> TravelSpec:
     if model is None:
         model = default.model
     if model not in TRAVEL_MODELS:
-        raise at.child("model").error(f"unknown travel model {model!r} "
+        raise at.child("model").error(f"unknown travel model {brief(model)} "
                                       f"(expected one of: {', '.join(TRAVEL_MODELS)})", model)
-    speed_kmh = optional_number(raw, "speed_kmh", at, default.speed_kmh, above=0)
-    circuity = optional_number(raw, "circuity", at, default.circuity, minimum=1)
-    speed_factor = optional_number(raw, "speed_factor", at, default.speed_factor, above=0)
+    speed_kmh = optional_number(raw, "speed_kmh", at, default.speed_kmh, above=0,
+                                bounds=EUCLIDEAN_SPEED if model == "euclidean" else SPEED_KMH)
+    circuity = optional_number(raw, "circuity", at, default.circuity, minimum=1, bounds=CIRCUITY)
+    speed_factor = optional_number(raw, "speed_factor", at, default.speed_factor, above=0,
+                                   bounds=SPEED_FACTOR)
     dimacs = default.dimacs if raw.get("dimacs") is None else check_bool(raw["dimacs"], at.child("dimacs"))
     closed: list[tuple[str, str]] = []
     if raw.get("closed_edges") is not None:
@@ -334,13 +357,14 @@ def _sla(raw: object, at: At) -> dict[str, SlaLevel]:
         cat_at = at.key(category) if not isinstance(category, str) else at.child(category)
         check_name(category, cat_at, "a category name")
         entry = check_mapping(entry, cat_at, SLA_KEYS)
-        respond = optional_number(entry, "respond_minutes", cat_at, None, minimum=0)
-        weight = optional_number(entry, "weight", cat_at, None, minimum=0)
-        working_days = optional_number(entry, "working_days", cat_at, None, minimum=0, integer=True)
+        respond = optional_number(entry, "respond_minutes", cat_at, None, minimum=0, bounds=MINUTES)
+        weight = optional_number(entry, "weight", cat_at, None, minimum=0, bounds=WEIGHT)
+        working_days = optional_number(entry, "working_days", cat_at, None, minimum=0, integer=True,
+                                       bounds=(0, MAX_WORKING_DAYS))
         base = DEFAULT_SLA.get(category)
         if base is None:
             if respond is None and working_days is None:
-                raise cat_at.error(f"new category {category!r} needs respond_minutes or working_days")
+                raise cat_at.error(f"new category {brief(category)} needs respond_minutes or working_days")
             if respond is None:
                 respond = working_days * 1440
             sla[category] = SlaLevel(respond_minutes=respond, weight=1.0 if weight is None else weight,
@@ -358,7 +382,7 @@ def _objective(raw: object, at: At) -> Objective:
     if raw is None:
         return Objective()
     raw = check_mapping(raw, at, OBJECTIVE_KEYS)
-    values = {key: check_number(raw[key], at.child(key), minimum=0) for key in OBJECTIVE_KEYS
+    values = {key: check_number(raw[key], at.child(key), minimum=0, bounds=WEIGHT) for key in OBJECTIVE_KEYS
               if raw.get(key) is not None}
     return Objective(**values)
 
@@ -366,7 +390,7 @@ def _objective(raw: object, at: At) -> Objective:
 def _category(value: object, at: At, sla: Mapping[str, SlaLevel]) -> str:
     check_name(value, at, "a category")
     if value not in sla:
-        raise at.error(f"unknown category {value!r} (known: {', '.join(sorted(sla))}; "
+        raise at.error(f"unknown category {brief(value)} (known: {', '.join(sorted(sla))}; "
                        f"add it under 'sla:')", value)
     return value
 
@@ -380,13 +404,13 @@ def _skills(raw: object, at: At) -> dict[str, int]:
         for skill, level in raw.items():
             skill_at = at.key(skill)
             check_name(skill, skill_at, "a skill name")
-            skills[skill] = check_number(level, skill_at, minimum=1, integer=True)
+            skills[skill] = check_number(level, skill_at, minimum=1, integer=True, bounds=(1, MAX_COUNT))
         return skills
     if isinstance(raw, (list, tuple)):
         for i, skill in enumerate(raw):
             check_name(skill, at.child(i), "a skill name")
             if skill in skills:
-                raise at.child(i).error(f"skill {skill!r} is listed twice", skill)
+                raise at.child(i).error(f"skill {brief(skill)} is listed twice", skill)
             skills[skill] = 1
         return skills
     raise at.error(f"expected a mapping skill -> level or a list of skills, found {show(raw)}", raw)
@@ -397,7 +421,8 @@ def _location(raw: object, at: At, model: str, default_id: str) -> Location:
     values: dict[str, Any] = {}
     for key, low, high in (("lat", -90, 90), ("lon", -180, 180), ("x", None, None), ("y", None, None)):
         if raw.get(key) is not None:
-            values[key] = float(check_number(raw[key], at.child(key), minimum=low, maximum=high))
+            values[key] = float(check_number(raw[key], at.child(key), minimum=low, maximum=high,
+                                             bounds=None if low is not None else COORDINATE))
     for a, b in (("lat", "lon"), ("x", "y")):
         if (a in values) != (b in values):
             have, lack = (a, b) if a in values else (b, a)
@@ -432,6 +457,7 @@ def _shifts(raw: object, at: At, clock: Clock) -> tuple[Shift, ...]:
         item = check_mapping(item, shift_at, SHIFT_KEYS, required=SHIFT_KEYS)
         start = parse_instant(item["start"], shift_at.child("start"), clock, not_before_s=previous_end)
         end = parse_instant(item["end"], shift_at.child("end"), clock, not_before_s=start)
+        _check_shift_length(item, shift_at, clock, start, end, previous_end)
         if end < start:
             raise shift_at.error(f"start {as_written(item['start'])} is after end {as_written(item['end'])}",
                                  item["start"])
@@ -447,6 +473,30 @@ def _shifts(raw: object, at: At, clock: Clock) -> tuple[Shift, ...]:
     return tuple(shifts)
 
 
+def _check_shift_length(item: Mapping, at: At, clock: Clock, start: int, end: int,
+                        previous_end: int | None) -> None:
+    """A shift lasts at most 24 hours; a clock-time end moved to the next day is in the morning.
+
+    An end clock time earlier than the start is on the next day when it is at or before
+    ``OVERNIGHT_END_BY``: a night shift (22:00 -> 06:00) or a 24-hour rota handing over in the
+    morning (07:00 -> 06:45). An earlier end later in the day (17:30 -> 17:00) is taken for a
+    mistake and refused; such a shift is written with a full date-time end.
+    """
+    end_text = str(item["end"]).strip()
+    if is_clock_time(end_text) and end_text.zfill(5) > OVERNIGHT_END_BY and end > start:
+        same_day = parse_instant(item["end"], at.child("end"), clock, not_before_s=previous_end)
+        if same_day < start:
+            raise at.error(
+                f"end {as_written(item['end'])} is before start {as_written(item['start'])} (read over "
+                f"midnight: a {(end - start) / 3600:g}-hour shift); a clock-time end crosses midnight "
+                f"only when it is at or before {OVERNIGHT_END_BY} (a night shift 22:00 to 06:00): "
+                f"write this one's end as a full date-time", item["end"])
+    if end - start > MAX_SHIFT_S:
+        raise at.error(f"start {as_written(item['start'])} to end {as_written(item['end'])} is a "
+                       f"{(end - start) / 3600:g}-hour shift; a shift lasts at most "
+                       f"{MAX_SHIFT_S // 3600} hours (give several shifts)", item["end"])
+
+
 def _breaks(raw: object, at: At, clock: Clock, shifts: tuple[Shift, ...]) -> tuple[BreakRule, ...]:
     if raw is None:
         return ()
@@ -457,7 +507,7 @@ def _breaks(raw: object, at: At, clock: Clock, shifts: tuple[Shift, ...]) -> tup
         item = check_mapping(item, b_at, BREAK_KEYS, required=BREAK_KEYS)
         earliest = parse_instant(item["earliest"], b_at.child("earliest"), clock, not_before_s=first)
         latest = parse_instant(item["latest"], b_at.child("latest"), clock, not_before_s=first)
-        minutes = check_number(item["minutes"], b_at.child("minutes"), minimum=0)
+        minutes = check_number(item["minutes"], b_at.child("minutes"), minimum=0, bounds=MINUTES)
         if earliest > latest:
             raise b_at.error(f"earliest {as_written(item['earliest'])} is after latest "
                              f"{as_written(item['latest'])}", item["earliest"])
@@ -505,10 +555,10 @@ def _read_technician(raw: object, at: At, ctx: _Context) -> Technician:
     breaks = _breaks(raw.get("breaks"), at.child("breaks"), ctx.clock, shifts)
     start = _location(raw["start"], at.child("start"), ctx.model, tech_id)
     end = start if raw.get("end") is None else _location(raw["end"], at.child("end"), ctx.model, tech_id)
-    max_jobs = optional_number(raw, "max_jobs", at, None, minimum=0, integer=True)
-    max_work = optional_number(raw, "max_work_minutes", at, None, minimum=0)
-    capacity = optional_number(raw, "capacity", at, 0, minimum=0, integer=True)
-    overtime = optional_number(raw, "max_overtime_minutes", at, 0, minimum=0)
+    max_jobs = optional_number(raw, "max_jobs", at, None, minimum=0, integer=True, bounds=COUNT)
+    max_work = optional_number(raw, "max_work_minutes", at, None, minimum=0, bounds=MINUTES)
+    capacity = optional_number(raw, "capacity", at, 0, minimum=0, integer=True, bounds=COUNT)
+    overtime = optional_number(raw, "max_overtime_minutes", at, 0, minimum=0, bounds=MINUTES)
     trainee = False if raw.get("trainee") is None else check_bool(raw["trainee"], at.child("trainee"))
     return Technician(id=tech_id, skills=skills, shifts=shifts, start=start, end=end,
                       certificates=certificates, breaks=breaks, max_jobs=max_jobs,
@@ -540,12 +590,12 @@ def _pinned(value: object, at: At, ctx: _Context, crew_size: int) -> tuple[str, 
         item_at = at.child(i) if isinstance(value, (list, tuple)) else at
         tech_id = check_id(item, item_at, "a technician id")
         if tech_id not in ctx.tech_ids:
-            raise item_at.error(f"pinned to unknown technician {tech_id!r}", tech_id)
+            raise item_at.error(f"pinned to unknown technician {brief(tech_id)}", tech_id)
         if tech_id in pinned:
-            raise item_at.error(f"technician {tech_id!r} is pinned twice", tech_id)
+            raise item_at.error(f"technician {brief(tech_id)} is pinned twice", tech_id)
         pinned.append(tech_id)
     if len(pinned) > crew_size:
-        raise at.error(f"{len(pinned)} technicians {pinned} pinned to a job of crew_size {crew_size}", value)
+        raise at.error(f"{len(pinned)} technicians {brief(pinned)} pinned to a job of crew_size {crew_size}", value)
     return tuple(pinned)
 
 
@@ -557,7 +607,8 @@ def _read_job(raw: object, at: At, ctx: _Context) -> Job:
     category = DEFAULT_CATEGORY if raw.get("category") is None else _category(
         raw["category"], at.child("category"), ctx.sla)
     skills = _skills(raw.get("skills"), at.child("skills"))
-    duration = check_number(raw["duration_minutes"], at.child("duration_minutes"), minimum=0)
+    duration = check_number(raw["duration_minutes"], at.child("duration_minutes"), minimum=0,
+                            bounds=MINUTES)
     received_s = 0 if raw.get("received_at") is None else parse_instant(
         raw["received_at"], at.child("received_at"), clock)
     window = _window(raw.get("window"), at.child("window"), clock)
@@ -566,14 +617,18 @@ def _read_job(raw: object, at: At, ctx: _Context) -> Job:
         if due_s < received_s:
             raise at.child("due").error(
                 f"due {as_written(raw['due'])} is before received_at {clock.to_iso(received_s)}", raw["due"])
+        if window is not None and window.end_s > due_s:
+            log.warning("%s: %s: window %s to %s ends after due %s: a start inside the window but "
+                        "after due is kept (the window is hard) and counted late", at.source, at.path,
+                        clock.to_iso(window.start_s), clock.to_iso(window.end_s), clock.to_iso(due_s))
     else:
         due_s = sla_due_s(clock, received_s, ctx.sla[category])
-    crew_size = optional_number(raw, "crew_size", at, 1, minimum=1, integer=True)
+    crew_size = optional_number(raw, "crew_size", at, 1, minimum=1, integer=True, bounds=(1, MAX_COUNT))
     if crew_size > len(ctx.tech_ids):
         raise at.child("crew_size").error(
             f"crew_size {crew_size} is more than the {len(ctx.tech_ids)} technicians of the scenario",
             crew_size)
-    demand = optional_number(raw, "demand", at, 0, minimum=0, integer=True)
+    demand = optional_number(raw, "demand", at, 0, minimum=0, integer=True, bounds=COUNT)
     pinned = _pinned(raw.get("pinned_to"), at.child("pinned_to"), ctx, crew_size)
     dispatchable = True if raw.get("dispatchable") is None else check_bool(
         raw["dispatchable"], at.child("dispatchable"))
