@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from ..domain import Job, Problem
 from ..plan import Plan, Visit
 
-CATEGORY_COLOURS = ("#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b",
-                    "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
-"""Service colours by category (categories sorted by SLA weight, heaviest first)."""
+CATEGORY_COLOURS = ("#d62728", "#ff7f0e", "#1f77b4", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+                    "#bcbd22", "#393b79", "#f7b6d2", "#843c39", "#6baed6", "#fd8d3c", "#c5b0d5")
+"""Service colours by category (categories sorted by SLA weight, heaviest first). No green and no
+grey or yellow: those are the Gantt board's break, travel and waiting."""
 
 
 def categories(problem: Problem) -> list[str]:
@@ -25,7 +26,7 @@ def categories(problem: Problem) -> list[str]:
 
 
 def category_colours(problem: Problem) -> dict[str, str]:
-    """One colour per category (cycled when there are more than ten)."""
+    """One colour per category (cycled when there are more than fourteen)."""
     return {cat: CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)] for i, cat in enumerate(categories(problem))}
 
 

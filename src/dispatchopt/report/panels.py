@@ -8,7 +8,7 @@ from typing import Any
 
 from ..domain import Problem
 from ..plan import Plan
-from .common import CATEGORY_COLOURS, categories, category_colours, technician_loads
+from .common import categories, category_colours, technician_loads
 from .html import esc, table
 
 
@@ -73,13 +73,16 @@ def panels_figure(problem: Problem, plan: Plan, kpis: dict[str, Any]):
                             marker={"color": ["#c62828" if u > 1 else "#1f77b4" for u in util]},
                             hovertemplate="%{x}: %{y:.1%} of shift worked<extra></extra>"), row=3, col=1)
     figure.add_trace(go.Histogram(x=workers, nbinsx=20, name="work hours", showlegend=False,
-                                  marker={"color": CATEGORY_COLOURS[3]},
+                                  marker={"color": "#2ca02c"},
                                   hovertemplate="%{x} h of work: %{y} technician(s)<extra></extra>"),
                      row=4, col=1)
     figure.add_trace(go.Histogram(x=[loads[i].visits for i in ids], name="visits", showlegend=False,
-                                  marker={"color": CATEGORY_COLOURS[4]},
+                                  marker={"color": "#9467bd"},
                                   hovertemplate="%{x} visits: %{y} technician(s)<extra></extra>"),
                      row=4, col=2)
+    if not late:
+        figure.add_annotation(text="no late job", showarrow=False, font={"size": 14, "color": "#1a7f37"},
+                              xref="x2 domain", yref="y2 domain", x=0.5, y=0.5)
     figure.update_yaxes(range=[0, 1.15], tickformat=".0%", row=1, col=1)
     figure.update_xaxes(title="minutes late", row=1, col=2)
     figure.update_yaxes(title="jobs", row=1, col=2)
