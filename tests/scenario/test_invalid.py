@@ -106,6 +106,47 @@ EXPECTED: dict[str, str] = {
                      r"found 'high'",
     "csv_missing_jobs": r"jobs\.csv: file not found \(the table form needs jobs\.csv",
     "csv_unknown_pin": r"jobs\.csv: row 3 \(id 'J017'\)\.pinned_to\[1\]: pinned to unknown technician 'T99'",
+    # bounds (issue 8): each numeric field within a sane range (docs/format.md, "Limits")
+    "max_work_minutes_huge.yaml": T01 + r"\.max_work_minutes: expected a number from 0 to 14400, found 1e\+308$",
+    "max_jobs_huge.yaml": T01 + r"\.max_jobs: expected an integer from 0 to 999999, found 10{30}$",
+    "max_overtime_huge.yaml": T01 + r"\.max_overtime_minutes: expected a number from 0 to 14400, found 10{30}$",
+    "objective_huge.yaml": r"objective\.late_minute: expected a number from 0 to 1e\+09, found 1e\+300$",
+    "objective_nan.yaml": r"objective\.travel_minute: expected a number >= 0, found nan$",
+    "speed_tiny.yaml": r"travel\.speed_kmh: expected a number from 1 to 200, found 1e-300$",
+    "speed_infinite.yaml": r"travel\.speed_kmh: expected a number > 0, found inf$",
+    "circuity_huge.yaml": r"travel\.circuity: expected a number from 1 to 5, found 1e\+300$",
+    "speed_factor_huge.yaml": r"travel\.speed_factor: expected a number from 0\.05 to 20, found 100$",
+    "coordinate_huge.yaml": J001 + r"\.location\.x: expected a number from -1e\+06 to 1e\+06, found 1e\+300$",
+    "duration_too_long.yaml": J001 + r"\.duration_minutes: expected a number from 0 to 14400, found 20000$",
+    "respond_minutes_huge.yaml": r"sla\.urgent\.respond_minutes: expected a number from 0 to 14400, "
+                                 r"found 1000000000000\.0$",
+    "sla_weight_huge.yaml": r"sla\.emergency\.weight: expected a number from 0 to 1e\+09, found 1e\+300$",
+    "working_days_huge.yaml": r"sla\.survey\.working_days: expected an integer from 0 to 10, found 100000$",
+    "capacity_huge.yaml": T01 + r"\.capacity: expected an integer from 0 to 999999, found 10000000$",
+    "demand_huge.yaml": J017 + r"\.demand: expected an integer from 0 to 999999, found 1000000$",
+    "crew_size_huge.yaml": J017 + r"\.crew_size: expected an integer from 1 to 999999, found 10{30}$",
+    "skill_level_huge.yaml": T01 + r"\.skills\['plumbing'\]: expected an integer from 1 to 999999, "
+                                   r"found 1000000000$",
+    "break_minutes_huge.yaml": T01 + r"\.breaks\[0\]\.minutes: expected a number from 0 to 14400, found 1e\+308$",
+    "csv_huge_number": r"jobs\.csv: row 3 \(id 'J017'\)\.duration_minutes: expected a number >= 0, found '1e400'$",
+    # hostile or broken files: refused at once, in one short line
+    "integer_too_long.yaml": r"not valid YAML: an integer of 5000 digits \(at most 100\) at line 13, column 15$",
+    "alias_bomb.yaml": r"not valid YAML: refused: with its aliases followed the document has more than "
+                       r"5,000,000 nodes \(an alias bomb\?\)$",
+    "recursive_alias.yaml": r"not valid YAML: refused: an alias refers to a node that contains it \(line 20\)$",
+    "long_category.yaml": J017 + r"\.category: unknown category 'x{59}\.\.\. \(known: ",
+    # the roster and times (issue 8)
+    "no_technicians.yaml": r"technicians: no technicians, but 2 job\(s\) to plan",
+    "csv_no_technicians": r"technicians\.csv: no technicians, but 1 job\(s\) to plan",
+    "shift_end_before_start_same_day.yaml": T02 + r"\.shift: end 17:00 is before start 17:30 \(read over "
+                                                  r"midnight: a 23\.5-hour shift\); a clock-time end crosses "
+                                                  r"midnight only when it is at or before 12:00",
+    "shift_longer_than_24h.yaml": T02 + r"\.shift: start 2026-11-23T08:00 to end 2026-11-24T14:00 is a 30-hour "
+                                        r"shift; a shift lasts at most 24 hours",
+    "dst_gap.yaml": T02 + r"\.shift\.start: local time 2026-03-29T02:30 \(written 02:30\) does not exist in "
+                          r"Europe/Berlin",
+    "dst_ambiguous.yaml": J001 + r"\.received_at: local time 2026-10-25T02:30 \(written 2026-10-25T02:30\) "
+                                 r"happens twice in Europe/Berlin: .* \+02:00 or \+01:00$",
 }
 
 

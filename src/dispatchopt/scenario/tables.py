@@ -17,13 +17,14 @@ header is row 1), for :mod:`.load` to validate.
 from __future__ import annotations
 
 import csv
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError
-from .fields import At, close_match
+from .fields import At, brief, close_match
 from .files import read_mapping
 
 __all__ = ["JOB_COLUMNS", "SCENARIO_FILES", "TABLE_FILES", "TECH_COLUMNS", "read_table", "read_tables"]
@@ -79,12 +80,12 @@ def read_tables(folder: Path, scenario_file: Path) -> tuple[dict[str, Any], dict
 def _check_header(path: Path, header: list[str], columns: Mapping[str, str]) -> None:
     for name in header:
         if name not in columns:
-            close = close_match(name, columns)
+            close = close_match(name, columns) if len(name) <= 100 else None
             hint = f"did you mean {close!r}?" if close else f"expected: {', '.join(columns)}"
-            raise ScenarioError(f"{path}: row 1: unknown column {name!r} ({hint})",
+            raise ScenarioError(f"{path}: row 1: unknown column {brief(name)} ({hint})",
                                 source=str(path), field=name, value=name)
         if header.count(name) > 1:
-            raise ScenarioError(f"{path}: row 1: column {name!r} appears twice", source=str(path),
+            raise ScenarioError(f"{path}: row 1: column {brief(name)} appears twice", source=str(path),
                                 field=name, value=name)
 
 
@@ -125,12 +126,16 @@ def read_table(path: Path, columns: Mapping[str, str]) -> tuple[list[dict], list
 
 
 def _cell_number(text: str) -> int | float | str:
-    """A numeric cell as a number; anything else stays text (the validator names it)."""
+    """A numeric cell as a number; anything else (or a number of over 100 characters) stays text
+    (the validator names it)."""
+    if len(text) > 100:
+        return text
     for convert in (int, float):
         try:
-            return convert(text)
+            value = convert(text)
         except ValueError:
-            pass
+            continue
+        return value if math.isfinite(value) else text     # "1e400", "inf": named as written
     return text
 
 
@@ -153,7 +158,7 @@ def _cell_skills(text: str, at: At) -> dict[str, Any]:
         skill, sep, level = part.partition(":")
         skill = skill.strip()
         if skill in value:
-            raise at.error(f"skill {skill!r} is listed twice in {text!r}", text)
+            raise at.error(f"skill {brief(skill)} is listed twice in {brief(text)}", text)
         value[skill] = _cell_number(level.strip()) if sep else 1
     return value
 
@@ -163,7 +168,7 @@ def _cell_certificates(text: str, at: At) -> dict[str, str]:
     for part in _split(text):
         skill, sep, expiry = part.partition(":")
         if not sep:
-            raise at.error(f"expected skill:YYYY-MM-DD entries separated by ';', found {part!r}", text)
+            raise at.error(f"expected skill:YYYY-MM-DD entries separated by ';', found {brief(part)}", text)
         value[skill.strip()] = expiry.strip()
     return value
 
@@ -173,7 +178,7 @@ def _cell_breaks(text: str, at: At) -> list[dict[str, Any]]:
     for part in _split(text):
         match = _BREAK_CELL.match(part)
         if not match:
-            raise at.error(f"expected earliest-latest/minutes like 12:00-13:00/60, found {part!r}", text)
+            raise at.error(f"expected earliest-latest/minutes like 12:00-13:00/60, found {brief(part)}", text)
         value.append({"earliest": match.group(1), "latest": match.group(2),
                       "minutes": _cell_number(match.group(3))})
     return value
