@@ -151,3 +151,27 @@ def test_report_of_a_broken_plan_lists_the_violations(day):
     html = plan_report(problem, broken)
     assert f"verify: {len(violations)} hard-rule violation(s)" in html
     assert f"[{violations[0].rule}]" in html
+
+
+def test_map_places_graph_nodes_at_their_coordinates(day, tmp_path):
+    import networkx as nx
+    from dataclasses import replace
+
+    from dispatchopt.domain import Location, TravelSpec
+    from dispatchopt.report.routes_map import locator
+
+    graph = nx.Graph()
+    graph.add_node("a", lat=36.1, lon=120.3)
+    graph.add_node("b", y=36.2, x=120.4)        # OSMnx names them y / x
+    graph.add_edge("a", "b", length=1000.0)
+    path = tmp_path / "roads.graphml"
+    nx.write_graphml(graph, path)
+    problem, _ = day
+    roads = problem.replace(travel=TravelSpec(model="graph", graph=str(path)), jobs=tuple(
+        replace(j, location=Location(node="b" if j.id == "J1" else "a")) for j in problem.jobs))
+    point, geographic = locator(roads)
+    assert geographic
+    assert point(roads.job("J1").location) == (120.4, 36.2)
+    assert point(roads.job("J2").location) == (120.3, 36.1)
+    assert point(Location(node="nowhere")) is None
+    assert point(Location(id="row-7")) is None          # a travel-matrix row has no coordinates

@@ -107,7 +107,8 @@ def load_groups(results_dir: str | Path) -> list[Group]:
     if results.is_file():
         groups = _groups_from_runs(pd.read_csv(results))
         if whatif.is_file():    # the what-if's own variant order (the order of its --vary values)
-            order = {label: i for i, label in enumerate(pd.read_csv(whatif)["variant"].map(_text))}
+            labels = pd.read_csv(whatif).get("variant", pd.Series(dtype=str)).map(_text)
+            order = {label: i for i, label in enumerate(labels)}
             groups.sort(key=lambda g: order.get(g.label, len(order)))
     elif whatif.is_file():
         groups = _groups_from_whatif(pd.read_csv(whatif))
@@ -125,12 +126,12 @@ def _charts(groups: list[Group], which: str):
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    labels = [g.label for g in groups]
+    labels = [g.label.replace(",", ",<br>") for g in groups]     # one knob per line under a bar
     cats = sorted({k for g in groups for k in g.kpis if k.startswith(CATEGORY_PREFIX)})
     if not cats and any("on_time_rate" in g.kpis for g in groups):
         cats = ["on_time_rate"]
     word = "" if which == "kpis" else " - delta vs base"
-    figure = make_subplots(rows=2, cols=2, vertical_spacing=0.22, horizontal_spacing=0.1, subplot_titles=(
+    figure = make_subplots(rows=2, cols=2, vertical_spacing=0.26, horizontal_spacing=0.1, subplot_titles=(
         f"On time by category{word}", f"Travel minutes{word}", f"Unassigned jobs{word}",
         f"Overtime minutes{word}"))
     for cat in cats:
@@ -144,26 +145,29 @@ def _charts(groups: list[Group], which: str):
                                 showlegend=False, marker={"color": colour},
                                 hovertemplate=f"{kpi}: %{{y:.2f}}<extra>%{{x}}</extra>"), row=row, col=col)
     figure.update_yaxes(tickformat=".0%", row=1, col=1)
-    figure.update_layout(height=760, width=980, barmode="group", margin={"l": 60, "r": 20, "t": 60, "b": 40},
-                         legend={"title": {"text": "category"}, "font": {"size": 10}})
+    figure.update_xaxes(tickangle=-30, tickfont={"size": 10})
+    figure.update_layout(height=880, width=980, barmode="group", margin={"l": 60, "r": 20, "t": 110, "b": 40},
+                         legend={"title": {"text": "category"}, "font": {"size": 10}, "orientation": "h",
+                                 "y": 1.08, "yanchor": "bottom", "x": 0})
     return figure
 
 
 def _summary_table(groups: list[Group]) -> str:
+    """One column per variant (the base marked), one row per KPI: value (delta vs base)."""
     kpis = [k for k in TABLE_KPIS if any(k in g.kpis for g in groups)] + sorted(
         {k for g in groups for k in g.kpis if k.startswith(CATEGORY_PREFIX)})
-    header = ["variant", "base", "runs", "errors"] + [k.replace(CATEGORY_PREFIX, "on time: ") for k in kpis]
-    rows = []
-    for g in groups:
-        cells = [g.label, "yes" if g.is_base else "", g.n_runs, g.n_errors]
-        for k in kpis:
+    header = ["kpi"] + [g.label + (" (base)" if g.is_base else "") for g in groups]
+    rows = [["runs"] + [g.n_runs for g in groups], ["failed runs"] + [g.n_errors for g in groups]]
+    for k in kpis:
+        cells = [k.replace(CATEGORY_PREFIX, "on time: ")]
+        for g in groups:
             value, delta = g.kpis.get(k), g.deltas.get(k)
             text = number(value, 4)
             if not g.is_base and delta is not None and not math.isnan(delta):
                 text += f" ({'+' if delta >= 0 else ''}{number(delta, 4)})"
             cells.append(text)
         rows.append(cells)
-    return table(header, rows, table_id="batch-table", numeric=[False, False, True, True] + [True] * len(kpis))
+    return table(header, rows, table_id="batch-table", numeric=[False] + [True] * len(groups))
 
 
 def batch_report(results_dir: str | Path) -> str:
@@ -184,7 +188,7 @@ def batch_report(results_dir: str | Path) -> str:
         '<div class="side">',
         f'<div id="batch-charts">{figure_div(_charts(groups, "kpis"), "batch-kpis-figure")}'
         f'{figure_div(_charts(groups, "deltas"), "batch-deltas-figure")}</div>',
-        f'<div id="batch-table-box" class="scroll">{_summary_table(groups)}</div>',
+        f'<div id="batch-table-box" class="scroll tall">{_summary_table(groups)}</div>',
         "</div>",
     ])
     return page(f"dispatchopt batch report - {name}", body)

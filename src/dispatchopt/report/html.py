@@ -24,7 +24,8 @@ table.data th, table.data td { border: 1px solid #ddd; padding: 3px 8px; text-al
 table.data th { background: #f4f4f4; position: sticky; top: 0; }
 table.data td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .scroll { max-height: 420px; overflow: auto; display: inline-block; }
-.side { display: flex; gap: 24px; align-items: flex-start; flex-wrap: wrap; }
+.side { display: flex; gap: 24px; align-items: flex-start; }
+.scroll.tall { flex: 1 1 360px; min-width: 0; max-height: 1540px; }
 .note { color: #666; font-size: 12px; }
 """
 
