@@ -8,7 +8,7 @@ import time
 from dispatchopt.audit.verify import verify
 from dispatchopt.objective import plan_cost
 from dispatchopt.solvers.portfolio import exploration_for, solve_portfolio
-from dispatchopt.solvers.vroom_backend import start_plan
+from dispatchopt.solvers.start import start_plan
 from helpers import H, M, job, make_problem, tech
 
 

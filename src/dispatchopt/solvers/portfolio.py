@@ -40,7 +40,8 @@ from ..domain import Problem
 from ..objective import plan_cost
 from ..plan import Plan
 from .base import Result, Statistics
-from .vroom_backend import crew_fixes_of, polish, solve_vroom, start_plan, status_of
+from .start import start_plan
+from .vroom_backend import crew_fixes_of, polish, solve_vroom, status_of
 
 log = logging.getLogger("dispatchopt")
 
@@ -80,13 +81,13 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
                     initial: Plan | None = None, churn_penalty_min: float = 0.0,
                     solution_limit: int | None = None, use_vroom: bool = True, use_ortools: bool = True,
                     use_lns: bool = True, use_polish: bool = False, exploration: int | None = None,
-                    lns_share: float = LNS_SHARE) -> Result:
+                    lns_share: float = LNS_SHARE, vroom_share: float = VROOM_SHARE) -> Result:
     """Plan ``problem`` with the portfolio (module doc); ``time_limit_s`` bounds the whole call.
 
     ``initial`` (a live re-plan's published plan) replaces the construction as the start; the
     VROOM phase is then skipped (it would move every job: churn), so is the LNS when
-    ``churn_penalty_min`` > 0, and OR-Tools re-plans from it with ``churn_penalty_min``. ``solution_limit`` makes the run reproducible: VROOM runs its
-    exploration to the end, the construction and repair get no deadline, the LNS gets
+    ``churn_penalty_min`` > 0, and OR-Tools re-plans from it with ``churn_penalty_min``.
+    ``solution_limit`` makes the run reproducible: VROOM runs its exploration to the end, the construction and repair get no deadline, the LNS gets
     ``LNS_ITERATIONS_PER_SOLUTION x solution_limit`` iterations, OR-Tools stops after that many
     solutions. The ``use_*`` switches and ``exploration`` (VROOM's level; default
     by size and budget) are for measurements.
@@ -112,7 +113,7 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
     keep("start", start)
     if use_vroom and initial is None and any(j.dispatchable for j in problem.jobs):
         t1 = time.perf_counter()
-        budget = min(time_limit_s * VROOM_SHARE, deadline - t1)
+        budget = min(time_limit_s * vroom_share, deadline - t1)
         level = exploration if exploration is not None else exploration_for(problem, budget)
         if budget > 0.05:
             vr = solve_vroom(problem, time_limit_s=budget, seed=seed, exploration=level,
@@ -123,13 +124,9 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
     improve = _lns_improve() if use_lns and not (initial is not None and churn_penalty_min > 0) else None
     if improve is not None and (fixed or deadline - time.perf_counter() > 0.2):
         t2 = time.perf_counter()
-        best = min(candidates, key=lambda c: c[0])[2]
-        if fixed:       # reproducible: an iteration budget instead of the clock
-            lns_plan = improve(problem, best, seed=seed, max_iterations=LNS_ITERATIONS_PER_SOLUTION * solution_limit)
-        else:
-            lns_plan = improve(problem, best, deadline=t2 + (deadline - t2) * (lns_share if use_ortools else 1.0),
-                               seed=seed)
-        keep("lns", lns_plan)
+        keep("lns", _lns_phase(problem, min(candidates, key=lambda c: c[0])[2], improve, seed=seed,
+                               deadline=deadline, share=lns_share if use_ortools else 1.0,
+                               solution_limit=solution_limit))
         phases["lns_s"] = time.perf_counter() - t2
     if use_polish and use_vroom and initial is None and deadline - time.perf_counter() > 0.5:
         t4 = time.perf_counter()
@@ -139,17 +136,38 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
         phases["polish_s"] = time.perf_counter() - t4
     left = deadline - time.perf_counter()
     if use_ortools and (left > 0.5 or fixed):
-        from .routing import solve_routing
-
         t3 = time.perf_counter()
-        best = min(candidates, key=lambda c: c[0])[2]
-        routed = solve_routing(problem, time_limit_s=max(left, 0.5), seed=seed, initial=best,
-                               churn_penalty_min=churn_penalty_min, solution_limit=solution_limit,
-                               scratch_fallback=False)
-        keep("ortools", routed.plan)
+        keep("ortools", _ortools_phase(problem, min(candidates, key=lambda c: c[0])[2], left_s=left, seed=seed,
+                                       churn_penalty_min=churn_penalty_min, solution_limit=solution_limit,
+                                       phases=phases))
         phases["ortools_s"] = time.perf_counter() - t3
-        phases.update({f"ortools_{k}": v for k, v in routed.stats.extra.items()
-                       if isinstance(v, (int, float)) and not isinstance(v, bool)})
+    return _result(problem, candidates, phases, started=t0, time_limit_s=time_limit_s, seed=seed)
+
+
+def _lns_phase(problem: Problem, best: Plan, improve, *, seed: int, deadline: float, share: float,
+               solution_limit: int | None) -> Plan:
+    if solution_limit is not None:       # reproducible: an iteration budget instead of the clock
+        return improve(problem, best, seed=seed, max_iterations=LNS_ITERATIONS_PER_SOLUTION * solution_limit)
+    now = time.perf_counter()
+    return improve(problem, best, deadline=now + (deadline - now) * share, seed=seed)
+
+
+def _ortools_phase(problem: Problem, best: Plan, *, left_s: float, seed: int, churn_penalty_min: float,
+                   solution_limit: int | None, phases: dict) -> Plan:
+    from .routing import solve_routing
+
+    routed = solve_routing(problem, time_limit_s=max(left_s, 0.5), seed=seed, initial=best,
+                           churn_penalty_min=churn_penalty_min, solution_limit=solution_limit,
+                           scratch_fallback=False)
+    phases.update({f"ortools_{k}": v for k, v in routed.stats.extra.items()
+                   if isinstance(v, (int, float)) and not isinstance(v, bool)})
+    return routed.plan
+
+
+def _result(problem: Problem, candidates: list[tuple[float, str, Plan]], phases: dict, *, started: float,
+            time_limit_s: float, seed: int) -> Result:
+    """The cheapest candidate (the start on a tie), labelled with the phase that made it."""
+    t0 = started
     cost, name, plan = min(candidates, key=lambda c: (c[0], c[1] != "start"))
     status = status_of(problem, plan)
     wall = time.perf_counter() - t0

@@ -41,6 +41,7 @@ from ..timing.schedule import build_route
 from ..objective import plan_cost
 from .base import Result, SolveStatus, Statistics, derive_status
 from .repair import repair_plan
+from .start import start_plan
 
 log = logging.getLogger("dispatchopt")
 
@@ -423,18 +424,6 @@ def search_parameters(*, search_s: float, solution_limit: int | None = None, lns
     return params
 
 
-def start_plan(problem: Problem, *, seed: int = 0, deadline: float | None = None) -> Plan:
-    """The construction every search starts from: ``solvers.construct.construct_plan`` (regret
-    insertion, crews jointly), else the greedy plan with the priority repair."""
-    try:
-        from .construct import construct_plan
-    except ImportError:
-        from .greedy import solve_greedy
-
-        return repair_plan(problem, solve_greedy(problem, seed=seed).plan, deadline_s=deadline)
-    return construct_plan(problem, seed=seed, deadline=deadline)
-
-
 def _start_of(problem: Problem, initial: Plan):
     """(job -> technicians, crew job -> common start, job -> reason) of the start plan."""
     previous: dict[str, list[str]] = {}
@@ -487,7 +476,7 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
                   lns_time_limit_s: float = 1.0, disable_scheduling: bool = False,
                   scratch_fallback: bool = True) -> Result:
     """Plan ``problem`` with OR-Tools routing, warm-started from ``initial`` or the construction
-    (:func:`start_plan`: regret insertion, or the greedy plan + repair without it).
+    (:func:`.start.start_plan`: the cheaper of the regret construction and greedy + repair).
 
     ``time_limit_s`` bounds the whole call (model build + search + read-back).
     ``solution_limit`` stops the search after that many solutions: with it (and not the clock)

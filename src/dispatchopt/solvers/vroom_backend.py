@@ -54,6 +54,7 @@ from ..plan import Plan, Route, SolverInfo, Unassigned
 from ..timing import forward as fz
 from .base import Result, SolveStatus, Statistics, derive_status
 from .repair import repair_plan
+from .start import start_plan
 
 log = logging.getLogger("dispatchopt")
 
@@ -145,20 +146,6 @@ def crew_fixes_of(problem: Problem, plan: Plan) -> dict[str, tuple[int, tuple[st
             members = sorted((t for t, _ in visits), key=lambda t: (t not in leads, t))
             out[job.id] = (visits[0][1].start_s, tuple(members))
     return out
-
-
-def start_plan(problem: Problem, *, seed: int = 0, deadline: float | None = None) -> Plan:
-    """The construction every search starts from: ``solvers.construct.construct_plan`` when it
-    exists, else the greedy plan with the priority repair."""
-    try:
-        from .construct import construct_plan
-    except ImportError:
-        construct_plan = None
-    if construct_plan is not None:
-        return construct_plan(problem, seed=seed, deadline=deadline)
-    from .greedy import solve_greedy
-
-    return repair_plan(problem, solve_greedy(problem, seed=seed).plan, deadline_s=deadline)
 
 
 @dataclass
@@ -421,4 +408,4 @@ def polish(problem: Problem, plan: Plan, *, time_limit_s: float | None, explorat
 
 
 __all__ = ["BACKEND", "CrewFixes", "SkillIds", "build_input", "crew_fixes_of", "due_reachable",
-           "excluded_jobs", "plan_from_sequences", "polish", "priority_of", "solve_vroom", "start_plan", "status_of"]
+           "excluded_jobs", "plan_from_sequences", "polish", "priority_of", "solve_vroom", "status_of"]
