@@ -87,9 +87,9 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
     ``initial`` (a live re-plan's published plan) replaces the construction as the start; the
     VROOM phase is then skipped (it would move every job: churn), so is the LNS when
     ``churn_penalty_min`` > 0, and OR-Tools re-plans from it with ``churn_penalty_min``.
-    ``solution_limit`` makes the run reproducible: VROOM runs its exploration to the end, the construction and repair get no deadline, the LNS gets
-    ``LNS_ITERATIONS_PER_SOLUTION x solution_limit`` iterations, OR-Tools stops after that many
-    solutions. The ``use_*`` switches and ``exploration`` (VROOM's level; default
+    ``solution_limit`` makes the run reproducible: VROOM runs its exploration to the end, the
+    construction and repair get no deadline, the LNS gets ``LNS_ITERATIONS_PER_SOLUTION x
+    solution_limit`` iterations, OR-Tools stops after that many solutions. The ``use_*`` switches and ``exploration`` (VROOM's level; default
     by size and budget) are for measurements.
     """
     t0 = time.perf_counter()
