@@ -164,3 +164,31 @@ def test_the_checks_can_fail_a_console_error_and_the_png_reader_without_pil(tmp_
     with mock.patch.dict("sys.modules", {"PIL": None}):
         decoded = read_png(shot)
     assert np.array_equal(decoded, expected)
+
+
+HOVER_PROBE = """<script>
+window.addEventListener("load", function () {   // a real mouse move over the first visit's service
+  var gd = document.getElementById("gantt-figure");
+  var visits = gd.data.find(function (t) { return t.name === "visit"; });
+  var xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
+  gd.querySelector(".nsewdrag").dispatchEvent(new MouseEvent("mousemove", {bubbles: true,
+    clientX: box.left + xa._offset + xa.d2p(visits.x[0]), clientY: box.top + ya._offset + ya.d2p(visits.y[0])}));
+  setTimeout(function () {
+    var label = gd.querySelector(".hovertext");
+    console.log("HOVER " + (label ? label.textContent : "none"));
+  }, 500);
+});
+</script>"""
+
+
+def test_hovering_a_service_shows_job_window_and_sla_due(city_report, tmp_path):
+    probe = tmp_path / "hover.html"
+    probe.write_text(city_report.read_text(encoding="utf-8").replace("</body>", HOVER_PROBE + "</body>"),
+                     encoding="utf-8")
+    run = chromium(probe, tmp_path / "profile", "--dump-dom")
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = console_lines(run.stderr)
+    assert len(lines) == 1 and '"HOVER ' in lines[0], lines
+    text = lines[0].split('"HOVER ', 1)[1]
+    assert re.match(r"J\d+ \(\w+\) - T\d+service \d\d:\d\d-\d\d:\d\d", text), text
+    assert "window " in text and "SLA due " in text

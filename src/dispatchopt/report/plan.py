@@ -7,9 +7,14 @@ Sections (each a ``<div>`` with a fixed id, so a browser test can find them): ``
 :func:`dispatchopt.audit.verify.verify` (a plan that breaks a hard rule is still drawn, under a
 red banner listing the first violations).
 
-Size and speed (150 technicians x 2000 jobs, greedy plan): see the note in
-``tests/report/test_report_browser.py`` and the lead's issue note; the page carries one
-plotly.js copy (about 4.6 MB) and every figure is drawn from a handful of traces.
+Size and speed, measured on ``scenarios/bench/day_150x2000_load1.2.yaml`` with a greedy plan
+(1255 jobs planned, 745 not; 2 shared CPU cores under load): the page is 6.2 MB, of which 4.8 MB
+is the one plotly.js copy and 1.35 MB the data (Gantt 0.64, map 0.55, panels 0.03); built in
+1.2 s (verify 0.19, KPIs 0.08, Gantt 0.6, map 0.4, panels 0.3). Headless Chromium reaches the
+end of the page's scripts (every figure drawn) after 2.7-4.5 s, against 1.2-1.6 s for a page
+holding plotly.js alone; the city day (40 x 400): 5.1 MB, 0.35 s, 2.4 s. SVG, not WebGL: the
+Gantt board is a dozen None-separated line traces plus one marker trace, so the DOM stays at
+about 15 600 elements.
 """
 
 from __future__ import annotations
