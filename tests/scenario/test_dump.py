@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, reject, settings, strategies as st
 
 from dispatchopt.domain import Location
 from dispatchopt.errors import ScenarioError
@@ -195,7 +195,12 @@ def scenarios(draw):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_dump_then_load_gives_the_same_problem(data):
-    problem = problem_from_dict(data)
+    try:
+        problem = problem_from_dict(data)
+    except ScenarioError as exc:
+        if "(daylight saving)" in str(exc):      # a time the zone skips or repeats: not a valid scenario
+            reject()
+        raise
     dumped = dump_scenario(problem)
     _assert_same(problem_from_dict(dumped), problem)
     # and through JSON text, as save_scenario writes it
