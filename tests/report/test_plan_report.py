@@ -175,3 +175,19 @@ def test_map_places_graph_nodes_at_their_coordinates(day, tmp_path):
     assert point(roads.job("J2").location) == (120.3, 36.1)
     assert point(Location(node="nowhere")) is None
     assert point(Location(id="row-7")) is None          # a travel-matrix row has no coordinates
+
+
+def test_report_of_a_plan_naming_unknown_jobs_and_technicians_is_still_drawn(day):
+    problem, plan = day
+    from dataclasses import replace
+
+    t1 = plan.route("T1")
+    ghost_visit = replace(t1.visits[0], job="GHOST")
+    odd = Plan(scenario=plan.scenario, clock=plan.clock, solver=plan.solver, unassigned=plan.unassigned,
+               routes=(replace(t1, visits=t1.visits + (ghost_visit,)), plan.routes[1],
+                       Route(technician="T99")))
+    rules = {v.rule for v in verify(problem, odd)}
+    assert {"unknown_job", "unknown_technician"} <= rules
+    html = plan_report(problem, odd)
+    assert "[unknown_job]" in html and "[unknown_technician]" in html
+    assert "GHOST" not in "".join(_trace(gantt_figure(problem, odd), "visit").hovertext)

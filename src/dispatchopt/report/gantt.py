@@ -59,6 +59,8 @@ def _add_route(board: Board, problem: Problem, route: Route, row: int, crews: di
     clock = board.clock
     tech = problem.technician(route.technician)
     for visit in route.visits:
+        if not problem.has_job(visit.job):     # an unknown job: the verifier's banner names it
+            continue
         job = problem.job(visit.job)
         board.seg("travel").add(visit.arrival_s - visit.travel_s, visit.arrival_s, row)
         if visit.start_s > visit.arrival_s:

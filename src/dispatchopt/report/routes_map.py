@@ -73,6 +73,8 @@ def _route_trace(problem: Problem, plan: Plan, tech_id: str, colour: str, point,
     xs, ys, texts, sizes = [], [], [], []
     places = [(tech.start, f"{tech_id} leaves", 0)]
     for visit in route.visits:
+        if not problem.has_job(visit.job):     # an unknown job: the verifier's banner names it
+            continue
         job = problem.job(visit.job)
         places.append((job.location, visit_hover(job, tech_id, visit, crews[visit.job], clock), 8))
     places.append((tech.end, f"{tech_id} back", 0))
