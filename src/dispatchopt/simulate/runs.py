@@ -1,0 +1,233 @@
+""":func:`simulate`: many random days of one plan, in parallel, and their KPI distribution.
+
+Run ``i`` draws its day with seed ``seed + i`` (:func:`.draw.draw_day`) and plays it
+(:func:`.replay.replay_day`); a run is a small picklable :class:`SimTask` executed by
+:func:`execute_task` inline, in a pool of spawned worker processes or as Ray tasks (the same
+choices, and the same conventions, as the batch executors of
+:mod:`dispatchopt.experiments.executors`: fresh "spawn" workers, their log records forwarded to
+this process, Ray joining a cluster with ``ray_address``, one object-store copy of the problem).
+Results are put back in run order, so the table does not depend on where or in which order the
+runs finished: the same seed gives the same table inline, in processes or on Ray.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import logging.handlers
+import multiprocessing
+import sys
+import time
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import pandas as pd
+
+from ..audit.verify import verify
+from ..domain import Problem
+from ..errors import ParameterError
+from ..experiments.executors import EXECUTORS
+from ..plan import Plan
+from .draw import DayParams, draw_day, emergency_categories
+from .replay import SimulationError, replay_day
+from .result import RunFailure, SimulationResult
+
+log = logging.getLogger("dispatchopt")
+
+POLICIES = ("finish_current", "interrupt")
+
+
+@dataclass(frozen=True)
+class SimTask:
+    """One run: the (policy-adjusted) problem and plan, its index and seed, the parameters."""
+
+    problem: Problem | None         # None when it travels separately (a Ray object reference)
+    plan: Plan
+    run: int
+    seed: int
+    params: DayParams
+    replan_every_s: int | None = None
+
+
+def execute_task(task: SimTask, problem: Problem | None = None) -> dict[str, Any]:
+    """Draw and play one day; never raises for a failure of the run (it becomes ``error``)."""
+    problem = task.problem if problem is None else problem
+    try:
+        day = draw_day(problem, task.seed, task.params)
+        executed = replay_day(problem, task.plan, day, replan_every_s=task.replan_every_s)
+    except Exception as exc:  # a broken run is a failure naming its seed, never the end of the others
+        text = str(exc) if isinstance(exc, SimulationError) else f"seed {task.seed}: {type(exc).__name__}: {exc}"
+        log.debug("simulate: run %d failed", task.run, exc_info=True)
+        return {"run": task.run, "seed": task.seed, "error": text}
+    row: dict[str, Any] = {"run": task.run, "seed": task.seed, **executed.kpis,
+                           "customers_notified": executed.customers_notified}
+    for name in ("new_jobs", "no_shows", "sick", "events", "plans_verified"):
+        row[name] = getattr(executed, name)
+    return row
+
+
+def with_policy(problem: Problem, policy: str | None) -> Problem:
+    """``problem`` with every emergency-class category under ``policy`` (None: as it is)."""
+    if policy is None:
+        return problem
+    if policy not in POLICIES:
+        raise ParameterError(f"policy: expected one of {', '.join(POLICIES)}, got {policy!r}")
+    return problem.replace(preemption={c: policy for c, _ in emergency_categories(problem)})
+
+
+def simulate(problem: Problem, plan: Plan, *, runs: int, seed: int = 0, emergencies_per_hour: float = 1.0,
+             duration_noise_cv: float = 0.3, no_show_p: float = 0.03, sick_p: float = 0.02,
+             policy: str | None = None, workers: int = 1, executor: str = "process",
+             ray_address: str | None = None, replan_every: float | None = None,
+             progress: bool = False) -> SimulationResult:
+    """Simulate ``runs`` random days of ``plan`` (see the package doc for what a day is).
+
+    ``seed``: run ``i`` uses ``seed + i``. ``policy``: the preemption of emergencies
+    (``finish_current`` or ``interrupt``; None keeps the scenario's). ``workers`` runs at a time;
+    ``executor`` ``process`` (inline when ``workers`` is 1) or ``ray`` (``ray_address`` joins a
+    cluster). ``replan_every``: minutes between re-optimisations of the open day (greedy
+    re-plan, kept only when it pays for its churn); None: immediate answers only. ``progress``:
+    a tqdm bar on a terminal. The plan must verify against the problem (ParameterError).
+    """
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
+        raise ParameterError(f"runs: expected a whole number >= 1, got {runs!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ParameterError(f"workers: expected a whole number >= 1, got {workers!r}")
+    if executor not in EXECUTORS:
+        raise ParameterError(f"executor: expected one of {', '.join(EXECUTORS)}, got {executor!r}")
+    if replan_every is not None and not (isinstance(replan_every, (int, float)) and replan_every > 0):
+        raise ParameterError(f"replan_every: expected minutes > 0 or None, got {replan_every!r}")
+    params = DayParams(emergencies_per_hour, duration_noise_cv, no_show_p, sick_p)
+    problem = with_policy(problem, policy)
+    violations = verify(problem, plan)
+    if violations:
+        raise ParameterError(f"plan: breaks {len(violations)} hard rule(s) of scenario {problem.name!r}, "
+                             f"first: {violations[0]}")
+    every_s = None if replan_every is None else int(round(replan_every * 60))
+    tasks = [SimTask(problem, plan, i, int(seed) + i, params, every_s) for i in range(runs)]
+    t0 = time.perf_counter()
+    rows = _execute(tasks, executor=executor, workers=workers, ray_address=ray_address, progress=progress)
+    rows.sort(key=lambda row: row["run"])
+    failures = tuple(RunFailure(r["run"], r["seed"], r["error"]) for r in rows if "error" in r)
+    for failure in failures:
+        log.warning("simulate: run %d failed: %s", failure.run, failure.message)
+    frame = pd.DataFrame([r for r in rows if "error" not in r])
+    info = {"runs": runs, "seed": seed, **asdict(params), "policy": policy, "replan_every": replan_every,
+            "scenario": problem.name}
+    return SimulationResult(runs=frame, failures=failures, params=info, wall_s=time.perf_counter() - t0)
+
+
+def _execute(tasks: list[SimTask], *, executor: str, workers: int, ray_address: str | None,
+             progress: bool) -> list[dict[str, Any]]:
+    bar = _progress_bar(len(tasks), progress)
+    rows: list[dict[str, Any]] = []
+
+    def done(row: dict[str, Any]) -> None:
+        rows.append(row)
+        bar.update(1)
+
+    try:
+        if executor == "ray":
+            _run_ray(tasks, workers=workers, ray_address=ray_address, done=done)
+        elif workers == 1 or len(tasks) == 1:
+            for task in tasks:
+                done(execute_task(task))
+        else:
+            _run_processes(tasks, workers=workers, done=done)
+    finally:
+        bar.close()
+    return rows
+
+
+def _lost(task: SimTask, exc: BaseException) -> dict[str, Any]:
+    return {"run": task.run, "seed": task.seed, "error": f"seed {task.seed}: worker failed: "
+                                                         f"{type(exc).__name__}: {exc}"}
+
+
+def _run_processes(tasks: list[SimTask], *, workers: int, done) -> None:
+    context = multiprocessing.get_context("spawn")      # never fork a process that may hold threads
+    log_queue = context.Queue()
+    listener = logging.handlers.QueueListener(log_queue, _Forward())
+    listener.start()
+    level = logging.getLogger("dispatchopt").getEffectiveLevel()
+    pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context,
+                                  initializer=_init_worker_logging, initargs=(log_queue, level))
+    try:
+        futures = {pool.submit(execute_task, task): task for task in tasks}
+        for future in cf.as_completed(futures):
+            try:
+                done(future.result())
+            except Exception as exc:  # the worker process died (BrokenProcessPool, pickling, ...)
+                done(_lost(futures[future], exc))
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        listener.stop()
+        log_queue.close()
+
+
+class _Forward(logging.Handler):
+    """Hands a record from a worker to the logger of the same name in this process."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        target = logging.getLogger(record.name)
+        if target.isEnabledFor(record.levelno):
+            target.handle(record)
+
+
+def _init_worker_logging(log_queue, level: int) -> None:
+    root = logging.getLogger("dispatchopt")
+    root.handlers[:] = [logging.handlers.QueueHandler(log_queue)]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def _run_ray(tasks: list[SimTask], *, workers: int, ray_address: str | None, done) -> None:
+    try:
+        import ray
+    except ImportError:
+        raise ParameterError("executor: 'ray' needs Ray, which is not installed: "
+                             "pip install 'dispatchopt[ray]' (or use executor='process')") from None
+    if not ray.is_initialized():
+        if ray_address:
+            ray.init(address=ray_address, ignore_reinit_error=True, logging_level=logging.WARNING)
+        else:
+            ray.init(num_cpus=workers, include_dashboard=False, ignore_reinit_error=True,
+                     logging_level=logging.WARNING, log_to_driver=False)
+    remote = ray.remote(num_cpus=1, max_retries=0)(execute_task)
+    ref = ray.put(tasks[0].problem)                     # one copy of the problem for every run
+    pending = {remote.remote(replace(task, problem=None), ref): task for task in tasks}
+    try:
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            for item in ready:
+                task = pending.pop(item)
+                try:
+                    done(ray.get(item))
+                except Exception as exc:  # the task or its worker died
+                    done(_lost(task, exc))
+    except BaseException:
+        for item in pending:
+            ray.cancel(item, force=True)
+        raise
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(total: int, progress: bool):
+    if not progress or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        return _NoBar()
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return _NoBar()
+    return tqdm(total=total, desc="dispatchopt simulate", unit="day", file=sys.stderr)
