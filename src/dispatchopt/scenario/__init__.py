@@ -6,7 +6,8 @@ that it loads equal (``job_to_dict`` writes one job). Every input error is a
 :class:`~dispatchopt.errors.ScenarioError` naming the file, field, id and value.
 
 Modules: :mod:`.load` (the validator and the entry points), :mod:`.fields` (the shared field
-readers and the place of an error), :mod:`.files` (YAML/JSON text to a mapping), :mod:`.tables`
+readers, the place of an error, the numeric bounds), :mod:`.shifts` (shifts and breaks),
+:mod:`.files` (YAML/JSON text to a mapping, with its size limits), :mod:`.tables`
 (the CSV table form), :mod:`.dump` (Problem to scenario data). The user reference of the format is
 ``docs/format.md``.
 """

@@ -14,17 +14,23 @@ and the value found, e.g.
 ``scenarios/north.yaml: jobs[3] (id 'J017').window: start 2026-11-23T11:00 is after end 2026-11-23T09:00``
 or, for a CSV row (numbered like a spreadsheet, the header is row 1),
 ``tables/jobs.csv: row 4 (id 'J017').window_start: ...``. The first error found is raised.
-The field readers shared by every form are in :mod:`.fields`. The user-facing reference of the
+The field readers shared by every form are in :mod:`.fields`, shifts and breaks in :mod:`.shifts`. The user-facing reference of the
 format is ``docs/format.md``.
 
 Semantics decided here (the contract leaves them open):
 
 * Date-times without an offset are local to ``timezone``; a bare clock time ``"HH:MM"``
   (``"24:00"`` = the next midnight) is taken on the plan day (the local date of ``start``).
-  In a technician's ``shift``, an end earlier than its start is on the next day, and in a list of
+  In a technician's ``shift``, an end clock time earlier than its start is on the next day when
+  it is at or before 12:00 (22:00 -> 06:00, a 24 h rota 07:00 -> 06:45); a later one
+  (17:30 -> 17:00) is an error (write a full date-time). A shift lasts at most 24 h. In a list of
   shifts each clock time is taken at or after the previous shift's end (a rota reads in order).
   A break's clock times are taken at or after the technician's first shift start (a night
-  shift's "02:00" break is on the morning after).
+  shift's "02:00" break is on the morning after). A clock time moved to a later day keeps its
+  wall-clock time; a naive local time that the zone skips or repeats (DST) is an error.
+* Every number lies in a sane range (the constants below; docs/format.md "Limits"). A window
+  ending after an explicit ``due`` is logged (both hold: the window is hard, ``due`` is costed).
+* A scenario with jobs needs at least one technician.
 * ``sla`` entries are merged field by field over ``DEFAULT_SLA``; an entry that gives
   ``respond_minutes`` without ``working_days`` clears an inherited ``working_days`` (which would
   otherwise override the minutes given). A new category needs ``respond_minutes`` or
@@ -49,17 +55,17 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..domain import (DEFAULT_SLA, BreakRule, Clock, Job, Location, Objective, Problem, Shift,
-                      SlaLevel, Technician, TravelSpec, Window)
+from ..domain import (DEFAULT_SLA, Clock, Job, Location, Objective, Problem, SlaLevel, Technician,
+                      TravelSpec, Window)
 from ..domain.problem import DEFAULT_CERTIFICATE_REQUIRED, PREEMPTION_POLICIES
-from ..domain.time import DAY, MINUTE
+from ..domain.time import DAY
 from ..errors import ScenarioError
 from ..rules import sla_due_s
-from .fields import (MAX_COUNT, MAX_MINUTES, MAX_SHIFT_S, MAX_WEIGHT, At, as_written, brief,
-                     check_bool, check_id, check_list, check_local_time, check_mapping, check_name,
-                     check_number, is_clock_time, minutes_to_s, optional_number, parse_date,
-                     parse_datetime, parse_instant, show)
+from .fields import (MAX_COUNT, MAX_MINUTES, MAX_WEIGHT, At, as_written, brief, check_bool, check_id,
+                     check_list, check_local_time, check_mapping, check_name, check_number,
+                     minutes_to_s, optional_number, parse_date, parse_datetime, parse_instant, show)
 from .files import read_mapping
+from .shifts import BREAK_KEYS, SHIFT_KEYS, read_breaks, read_shifts  # the keys: here with the others
 from .tables import SCENARIO_FILES, TABLE_FILES, read_tables
 
 log = logging.getLogger("dispatchopt")
@@ -76,8 +82,6 @@ SLA_KEYS = ("respond_minutes", "weight", "working_days")
 OBJECTIVE_KEYS = tuple(f.name for f in dataclasses.fields(Objective))
 TECH_KEYS = ("id", "skills", "certificates", "shift", "breaks", "start", "end", "max_jobs",
              "max_work_minutes", "capacity", "trainee", "max_overtime_minutes")
-SHIFT_KEYS = ("start", "end")
-BREAK_KEYS = ("earliest", "latest", "minutes")
 LOCATION_KEYS = ("lat", "lon", "x", "y", "node", "id")
 JOB_KEYS = ("id", "location", "category", "skills", "duration_minutes", "received_at", "due",
             "window", "crew_size", "demand", "pinned_to", "dispatchable")
@@ -95,7 +99,6 @@ CIRCUITY = (1, 5)
 SPEED_FACTOR = (0.05, 20)
 COORDINATE = (-1e6, 1e6)              # x, y
 MAX_WORKING_DAYS = 10
-OVERNIGHT_END_BY = "12:00"            # a clock-time shift end read on the next day is in the morning
 
 
 # -- the entry points -------------------------------------------------------------------------------
@@ -442,88 +445,6 @@ def _location(raw: object, at: At, model: str, default_id: str) -> Location:
     return Location(**values)
 
 
-def _shifts(raw: object, at: At, clock: Clock) -> tuple[Shift, ...]:
-    if isinstance(raw, Mapping):
-        items, ats = [raw], [at]
-    elif isinstance(raw, (list, tuple)):
-        items, ats = list(raw), [at.child(i) for i in range(len(raw))]
-        if not items:
-            raise at.error("expected at least one shift, found an empty list", raw)
-    else:
-        raise at.error(f"expected a shift {{start, end}} or a list of shifts, found {show(raw)}", raw)
-    shifts: list[Shift] = []
-    previous_end: int | None = None
-    for item, shift_at in zip(items, ats):
-        item = check_mapping(item, shift_at, SHIFT_KEYS, required=SHIFT_KEYS)
-        start = parse_instant(item["start"], shift_at.child("start"), clock, not_before_s=previous_end)
-        end = parse_instant(item["end"], shift_at.child("end"), clock, not_before_s=start)
-        _check_shift_length(item, shift_at, clock, start, end, previous_end)
-        if end < start:
-            raise shift_at.error(f"start {as_written(item['start'])} is after end {as_written(item['end'])}",
-                                 item["start"])
-        if end == start:
-            raise shift_at.error(f"start {as_written(item['start'])} equals end {as_written(item['end'])}: "
-                                 f"the shift is empty (write a 24-hour shift with full date-times)",
-                                 item["end"])
-        if previous_end is not None and start < previous_end:
-            raise shift_at.error(f"start {as_written(item['start'])} overlaps the previous shift "
-                                 f"(ending {clock.to_iso(previous_end)})", item["start"])
-        shifts.append(Shift(start, end))
-        previous_end = end
-    return tuple(shifts)
-
-
-def _check_shift_length(item: Mapping, at: At, clock: Clock, start: int, end: int,
-                        previous_end: int | None) -> None:
-    """A shift lasts at most 24 hours; a clock-time end moved to the next day is in the morning.
-
-    An end clock time earlier than the start is on the next day when it is at or before
-    ``OVERNIGHT_END_BY``: a night shift (22:00 -> 06:00) or a 24-hour rota handing over in the
-    morning (07:00 -> 06:45). An earlier end later in the day (17:30 -> 17:00) is taken for a
-    mistake and refused; such a shift is written with a full date-time end.
-    """
-    end_text = str(item["end"]).strip()
-    if is_clock_time(end_text) and end_text.zfill(5) > OVERNIGHT_END_BY and end > start:
-        same_day = parse_instant(item["end"], at.child("end"), clock, not_before_s=previous_end)
-        if same_day < start:
-            raise at.error(
-                f"end {as_written(item['end'])} is before start {as_written(item['start'])} (read over "
-                f"midnight: a {(end - start) / 3600:g}-hour shift); a clock-time end crosses midnight "
-                f"only when it is at or before {OVERNIGHT_END_BY} (a night shift 22:00 to 06:00): "
-                f"write this one's end as a full date-time", item["end"])
-    if end - start > MAX_SHIFT_S:
-        raise at.error(f"start {as_written(item['start'])} to end {as_written(item['end'])} is a "
-                       f"{(end - start) / 3600:g}-hour shift; a shift lasts at most "
-                       f"{MAX_SHIFT_S // 3600} hours (give several shifts)", item["end"])
-
-
-def _breaks(raw: object, at: At, clock: Clock, shifts: tuple[Shift, ...]) -> tuple[BreakRule, ...]:
-    if raw is None:
-        return ()
-    first, last = shifts[0].start_s, shifts[-1].end_s
-    rules = []
-    for i, item in enumerate(check_list(raw, at, "breaks {earliest, latest, minutes}")):
-        b_at = at.child(i)
-        item = check_mapping(item, b_at, BREAK_KEYS, required=BREAK_KEYS)
-        earliest = parse_instant(item["earliest"], b_at.child("earliest"), clock, not_before_s=first)
-        latest = parse_instant(item["latest"], b_at.child("latest"), clock, not_before_s=first)
-        minutes = check_number(item["minutes"], b_at.child("minutes"), minimum=0, bounds=MINUTES)
-        if earliest > latest:
-            raise b_at.error(f"earliest {as_written(item['earliest'])} is after latest "
-                             f"{as_written(item['latest'])}", item["earliest"])
-        duration_s = minutes_to_s(minutes)
-        if duration_s > last - first:
-            raise b_at.child("minutes").error(
-                f"a break of {minutes:g} minutes is longer than the shift ({clock.to_iso(first)} to "
-                f"{clock.to_iso(last)}, {(last - first) / MINUTE:g} minutes)", minutes)
-        if earliest < first or latest > last:
-            raise b_at.error(f"earliest {as_written(item['earliest'])} to latest "
-                             f"{as_written(item['latest'])} lies outside the shift ({clock.to_iso(first)} to {clock.to_iso(last)})",
-                             item["earliest"])
-        rules.append(BreakRule(earliest, latest, duration_s))
-    return tuple(rules)
-
-
 def _item_id(raw: object, at: At, what: str) -> tuple[str, At]:
     """The id of a technician or job, read first so that every later message names it."""
     if not isinstance(raw, Mapping):
@@ -551,8 +472,8 @@ def _read_technician(raw: object, at: At, ctx: _Context) -> Technician:
     raw = check_mapping(raw, at, TECH_KEYS, required=("id", "shift", "start"))
     skills = _skills(raw.get("skills"), at.child("skills"))
     certificates = _certificates(raw.get("certificates"), at.child("certificates"))
-    shifts = _shifts(raw["shift"], at.child("shift"), ctx.clock)
-    breaks = _breaks(raw.get("breaks"), at.child("breaks"), ctx.clock, shifts)
+    shifts = read_shifts(raw["shift"], at.child("shift"), ctx.clock)
+    breaks = read_breaks(raw.get("breaks"), at.child("breaks"), ctx.clock, shifts)
     start = _location(raw["start"], at.child("start"), ctx.model, tech_id)
     end = start if raw.get("end") is None else _location(raw["end"], at.child("end"), ctx.model, tech_id)
     max_jobs = optional_number(raw, "max_jobs", at, None, minimum=0, integer=True, bounds=COUNT)
