@@ -168,3 +168,15 @@ def test_a_plan_that_does_not_verify_is_refused():
     bad = make_plan(problem, [route(problem, "T1", [("A", 0), ("B", 1 * M)])])
     with pytest.raises(ParameterError, match="plan: breaks"):
         simulate(problem, bad, runs=1)
+
+
+@pytest.mark.ray
+def test_ray_gives_the_same_table_as_inline():
+    ray = pytest.importorskip("ray")
+    problem, plan = _generated()
+    kw = dict(runs=3, seed=11, emergencies_per_hour=1.5, no_show_p=0.1, sick_p=0.2)
+    try:
+        on_ray = simulate(problem, plan, executor="ray", workers=2, **kw)
+    finally:
+        ray.shutdown()
+    assert on_ray.ok and on_ray.table().equals(simulate(problem, plan, **kw).table())
