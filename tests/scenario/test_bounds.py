@@ -194,6 +194,13 @@ def test_an_earlier_end_later_in_the_day_is_refused_unless_written_as_a_date_tim
     assert _shift({"start": "17:30", "end": "2026-11-24T17:00"}) == ((9.5 * H, 33 * H),)
 
 
+def test_a_clock_time_end_on_the_starts_own_later_day_is_not_over_midnight():
+    assert _shift({"start": "2026-11-24T08:00", "end": "17:00"}) == ((24 * H, 33 * H),)
+    assert _shift({"start": "16:00", "end": "24:00"}) == ((8 * H, 16 * H),)
+    assert _shift([{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]) == (
+        (0, 4 * H), (5 * H, 9 * H))
+
+
 def test_a_shift_lasts_at_most_24_hours():
     assert _shift({"start": "2026-11-23T08:00", "end": "2026-11-24T08:00"}) == ((0, 24 * H),)
     with pytest.raises(ScenarioError, match=r"is a 24\.0167-hour shift; a shift lasts at most 24 hours"):

@@ -39,7 +39,7 @@ def read_shifts(raw: object, at: At, clock: Clock) -> tuple[Shift, ...]:
         item = check_mapping(item, shift_at, SHIFT_KEYS, required=SHIFT_KEYS)
         start = parse_instant(item["start"], shift_at.child("start"), clock, not_before_s=previous_end)
         end = parse_instant(item["end"], shift_at.child("end"), clock, not_before_s=start)
-        _check_length(item, shift_at, clock, start, end, previous_end)
+        _check_length(item, shift_at, clock, start, end)
         if end < start:
             raise shift_at.error(f"start {as_written(item['start'])} is after end {as_written(item['end'])}",
                                  item["start"])
@@ -55,8 +55,7 @@ def read_shifts(raw: object, at: At, clock: Clock) -> tuple[Shift, ...]:
     return tuple(shifts)
 
 
-def _check_length(item: Mapping, at: At, clock: Clock, start: int, end: int,
-                        previous_end: int | None) -> None:
+def _check_length(item: Mapping, at: At, clock: Clock, start: int, end: int) -> None:
     """A shift lasts at most 24 hours; a clock-time end moved to the next day is in the morning.
 
     An end clock time earlier than the start is on the next day when it is at or before
@@ -64,10 +63,9 @@ def _check_length(item: Mapping, at: At, clock: Clock, start: int, end: int,
     morning (07:00 -> 06:45). An earlier end later in the day (17:30 -> 17:00) is taken for a
     mistake and refused; such a shift is written with a full date-time end.
     """
-    end_text = str(item["end"]).strip()
-    if is_clock_time(end_text) and end_text.zfill(5) > OVERNIGHT_END_BY and end > start:
-        same_day = parse_instant(item["end"], at.child("end"), clock, not_before_s=previous_end)
-        if same_day < start:
+    end_text = str(item["end"]).strip().zfill(5)
+    if is_clock_time(end_text) and OVERNIGHT_END_BY < end_text < "24:00" and end > start:
+        if clock.to_datetime(end).date() > clock.to_datetime(start).date():   # over midnight
             raise at.error(
                 f"end {as_written(item['end'])} is before start {as_written(item['start'])} (read over "
                 f"midnight: a {(end - start) / 3600:g}-hour shift); a clock-time end crosses midnight "
