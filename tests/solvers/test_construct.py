@@ -82,3 +82,25 @@ def test_generated_days_are_clean_deterministic_and_beat_the_greedy(seed):
     again = construct_plan(problem, seed=seed)
     assert [r.job_ids for r in plan.routes] == [r.job_ids for r in again.routes]
     assert plan_cost(problem, plan) < plan_cost(problem, solve_greedy(problem).plan)
+
+
+def test_pinned_job_ejects_lighter_work_from_its_technician():
+    # JU (urgent, 90 min) is closest to T1 and goes there first; the standard job JP is pinned
+    # to T1 and must start within 30 min, so it only fits when JU moves to T2.
+    t1 = tech("T1", ("gas", "plumbing"), shift=(0, 2 * H))
+    t2 = tech("T2", ("plumbing",), x=10, shift=(0, 2 * H))
+    jobs = [job("JU", x=1, category="urgent", duration_min=90),
+            job("JP", x=2, duration_min=60, window=(0, 30 * M), pinned_to="T1")]
+    problem = make_problem([t1, t2], jobs, certificate_required=())
+    plan = _clean(problem, construct_plan(problem))
+    assert plan.unassigned == ()
+    assert plan.route("T1").job_ids == ["JP"] and plan.route("T2").job_ids == ["JU"]
+
+
+def test_pinned_job_left_out_when_it_fits_nowhere_even_alone():
+    t1 = tech("T1", ("gas", "plumbing"), shift=(0, 2 * H))
+    jobs = [job("JU", x=1, category="urgent", duration_min=90),
+            job("JP", x=200, duration_min=60, window=(0, 30 * M), pinned_to="T1")]
+    problem = make_problem([t1], jobs, certificate_required=())
+    plan = _clean(problem, construct_plan(problem))
+    assert [u.job for u in plan.unassigned] == ["JP"] and plan.route("T1").job_ids == ["JU"]

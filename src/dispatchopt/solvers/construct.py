@@ -19,6 +19,9 @@ the same :class:`Builder` to re-insert the jobs it removes.
 - **Crews.** A crew job is inserted jointly: every qualified member's earliest feasible start,
   :func:`dispatchopt.timing.crew.pick_crew`, then each member's best position at the common
   start; when one cannot keep it, the search moves past that start.
+- **Pinned jobs** (a dispatcher's lock) left out after the tiers may eject unpinned solo work
+  from their technician (:meth:`Builder.rescue_pinned`): the ejected jobs are re-inserted
+  anywhere, and the change is kept when it lowers the cost (routes + unassigned penalties).
 - **Unassigned** jobs get the greedy's actionable reasons
   (:func:`dispatchopt.solvers.greedy.explain_unassigned`).
 
@@ -51,6 +54,7 @@ HEAVY_WEIGHT = 10.0     # each category at least this heavy is a priority tier o
 CREW_ROUNDS = 30        # common-start rounds before a crew job is given up
 CREW_STARTS = 4         # candidate common starts priced per round
 MAX_TRIES = 3           # positions fully evaluated per (job, route) after the lower-bound sort
+EJECT_CANDIDATES = 12   # unpinned visits nearest a left-out pinned job's window tried for ejection
 _EPS = 1e-9
 
 
@@ -194,7 +198,61 @@ class Builder:
                     left[job.id] = "crew:" + detail
             solo = [j for j in tier if j.crew_size == 1]
             left.update(self.regret_insert(solo, k=k, deadline=deadline, neighbours=neighbours))
+        for job_id in sorted(j for j, code in left.items() if code in ("fit", "cost")):
+            job = self.problem.job(job_id)
+            if job.crew_size == 1 and len(job.pinned_to) == 1 and job_id in left:
+                if deadline is not None and time.perf_counter() > deadline:
+                    break
+                out = self.rescue_pinned(job, left)
+                if out is not None:
+                    del left[job_id]
+                    left.update(out)
         return left
+
+    def rescue_pinned(self, job: Job, left: Mapping[str, str]) -> dict[str, str] | None:
+        """Plan pinned solo ``job`` (left out) by ejecting unpinned solo work from its
+        technician's route: one job, or two adjacent ones, nearest the job's window first
+        (at most EJECT_CANDIDATES); the ejected jobs are re-inserted anywhere by regret. The
+        cheapest outcome that lowers the cost (routes + unassigned penalties) is kept; returns
+        the codes of the ejected jobs left out, or None (nothing changed)."""
+        problem = self.problem
+        tid = job.pinned_to[0]
+        if tid in self.locked or tid not in self.routes:
+            return None
+        route = self.routes[tid]
+        lo, hi = rules.earliest_start_s(job), rules.latest_start_in_horizon_s(problem, job) + job.duration_s
+        spans = []
+        for i, (other_id, fixed) in enumerate(route.items):
+            other = problem.job(other_id)
+            if fixed is not None or other.pinned_to or other.crew_size > 1:
+                continue
+            start = route.states[i + 1].free_s - other.duration_s
+            gap = max(0, lo - route.states[i + 1].free_s, start - hi)
+            spans.append((gap, i, other_id))
+        spans.sort()
+        near = spans[:EJECT_CANDIDATES]
+        options = [[j] for _, _, j in near]
+        by_pos = {i: j for _, i, j in near}
+        options += [[by_pos[i], by_pos[i + 1]] for i in sorted(by_pos) if i + 1 in by_pos]
+        before = self.cost(list(left))
+        best: tuple[float, "Builder", dict[str, str]] | None = None
+        for ejected in options:
+            trial = self.copy()
+            if not trial.remove_jobs(ejected):
+                continue
+            found = ins.best_insertion(problem, trial.routes[tid], job)
+            if found is None:
+                continue
+            trial.routes[tid] = ins.insert(problem, trial.routes[tid], job.id, found.position)
+            out = trial.regret_insert([problem.job(j) for j in ejected], k=2)
+            cost = trial.cost([j for j in left if j != job.id] + list(out))
+            if cost < before - _EPS and (best is None or cost < best[0] - _EPS):
+                best = (cost, trial, out)
+        if best is None:
+            return None
+        self.routes = best[1].routes
+        self._arrays = best[1]._arrays
+        return best[2]
 
     def regret_insert(self, jobs: Sequence[Job], *, k: int = 3, deadline: float | None = None,
                       neighbours: int | None = None) -> dict[str, str]:
