@@ -100,8 +100,9 @@ def run_one(name: str, time_limit_s: float, workers: int, inner: str, peer: bool
     rows = []
     t0 = time.perf_counter()
     greedy = solve(problem, backend="greedy").plan
-    rows.append(_row(problem, name, "greedy", greedy, time_limit_s="", first_feasible_s=round(time.perf_counter() - t0, 1),
-                     final_s=round(time.perf_counter() - t0, 1), territories=""))
+    greedy_s = round(time.perf_counter() - t0, 1)
+    rows.append(_row(problem, name, "greedy", greedy, time_limit_s="", first_feasible_s=greedy_s,
+                     final_s=greedy_s, territories=""))
     t0 = time.perf_counter()
     result = solve_decomposed(problem, time_limit_s=time_limit_s, workers=workers, inner_backend=inner)
     final = time.perf_counter() - t0

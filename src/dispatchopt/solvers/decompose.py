@@ -15,8 +15,9 @@
    left out are offered to the technicians of its two nearest territories
    (``solvers.repair.repair_plan`` on a sub-Problem of those routes, sharing the day's travel
    matrix), then, for the time left, ruin and recreate (``solvers.lns.improve``) runs on each
-   pair of neighbouring territories (crews move too). The merged plan is verified; the cheaper (``plan_cost``) of it and the greedy plan
-   is returned. Every plan returned passes ``dispatchopt.audit.verify``.
+   pair of neighbouring territories (crews move too). The merged plan is verified; the
+   cheaper (``plan_cost``) of it and the greedy plan is returned. Every plan returned passes
+   ``dispatchopt.audit.verify``.
 """
 
 from __future__ import annotations
@@ -243,15 +244,17 @@ def _check(time_limit_s: float, inner_backend: str, workers: int, n_territories:
 
 def _tasks(problem: Problem, territories: list[Territory], left_s: float, backend: str, workers: int,
            seed: int, solution_limit: int | None) -> list[_Task]:
-    """One task per territory, largest first; the budget shared in proportion to the work."""
+    """One task per territory, largest first; each gets time in proportion to its work, scaled
+    so that the largest-first schedule on ``workers`` ends within the budget."""
     budget = max(1.0, left_s * (1 - _REPAIR_SHARE))
-    total = sum(t.work_s for t in territories) or 1.0
-    parallel = min(workers, len(territories))
-    tasks = []
-    for t in sorted(territories, key=lambda t: (-t.work_s, t.index)):
-        share = min(budget, max(1.0, 0.9 * budget * parallel * t.work_s / total))
-        tasks.append(_Task(t.index, territory_problem(problem, t), backend, share, seed, solution_limit))
-    return tasks
+    ordered = sorted(territories, key=lambda t: (-t.work_s, t.index))
+    lanes = [0.0] * min(workers, len(territories))
+    for t in ordered:                   # the largest-first schedule of the work itself
+        lanes[lanes.index(min(lanes))] += max(t.work_s, 1.0)
+    per_work = 0.95 * budget / max(lanes)
+    return [_Task(t.index, territory_problem(problem, t), backend,
+                  min(budget, max(1.0, per_work * max(t.work_s, 1.0))), seed, solution_limit)
+            for t in ordered]
 
 
 def _merge(problem: Problem, plans: list[Plan]) -> Plan:
