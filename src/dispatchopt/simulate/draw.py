@@ -82,7 +82,8 @@ class Day:
         """Is the customer of ``job_id`` out when the technician arrives? Drawn once per job."""
         out = self._no_show.get(job_id)
         if out is None:
-            out = self._no_show[job_id] = random.Random(f"{self.seed}/no_show/{job_id}").random() < self.params.no_show_p
+            draw = random.Random(f"{self.seed}/no_show/{job_id}").random()
+            out = self._no_show[job_id] = draw < self.params.no_show_p
         return out
 
 
