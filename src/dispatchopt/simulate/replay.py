@@ -108,9 +108,10 @@ class _Replay:
     def accept(self, update: Update, what: str) -> None:
         self.out.events += 1
         self.check(update.problem, update.plan, what)
+        before = self.state.problem
         for note in update.notifications:
-            if isinstance(note, CallCustomer) or (isinstance(note, Reappoint)
-                                                  and not note.reason.startswith("customer of ")):
+            # a Reappoint of a job the event created is a customer not at home, not a delay
+            if isinstance(note, CallCustomer) or (isinstance(note, Reappoint) and before.has_job(note.job)):
                 self.notified.add(note.job)
         self.state = update.state
 
