@@ -180,3 +180,15 @@ def test_ray_gives_the_same_table_as_inline():
     finally:
         ray.shutdown()
     assert on_ray.ok and on_ray.table().equals(simulate(problem, plan, **kw).table())
+
+
+def test_hourly_re_optimisation_is_part_of_the_day_and_verified():
+    problem, plan = _generated()
+    day = draw_day(problem, 1, DayParams(emergencies_per_hour=1.0, no_show_p=0.1))
+    plain = replay_day(problem, plan, day)
+    hourly = replay_day(problem, plan, day, replan_every_s=H)
+    last = max(t.shifts[-1].end_s for t in problem.technicians)
+    assert plain.replans == 0 and 1 <= hourly.replans <= last // H
+    assert hourly.events > hourly.replans                       # the re-plans are published too
+    assert hourly.plans_verified == hourly.events + 1
+    assert hourly.new_jobs == plain.new_jobs == len(day.arrivals)

@@ -62,6 +62,7 @@ class Executed:
     new_jobs: int = 0
     no_shows: int = 0
     sick: int = 0
+    replans: int = 0                # re-optimisations published (replan_every_s)
 
 
 class _Replay:
@@ -185,6 +186,7 @@ class _Replay:
             self.send(what)
         elif kind == "replan":
             self.next_replan = at + self.replan_every_s
+            self.out.replans += 1
             update = replan(self.state, now_s=at, backend=self.replan_backend, time_limit_s=5.0)
             self.accept(update, f"the re-optimisation at {self.state.problem.clock.to_iso(at)[11:16]}")
         elif kind == "start":

@@ -30,7 +30,7 @@ from ..experiments.executors import EXECUTORS
 from ..plan import Plan
 from .draw import DayParams, draw_day, emergency_categories
 from .replay import SimulationError, replay_day
-from .result import RunFailure, SimulationResult
+from .result import COUNT_COLUMNS, RunFailure, SimulationResult
 
 log = logging.getLogger("dispatchopt")
 
@@ -61,7 +61,7 @@ def execute_task(task: SimTask, problem: Problem | None = None) -> dict[str, Any
         return {"run": task.run, "seed": task.seed, "error": text}
     row: dict[str, Any] = {"run": task.run, "seed": task.seed, **executed.kpis,
                            "customers_notified": executed.customers_notified}
-    for name in ("new_jobs", "no_shows", "sick", "events", "plans_verified"):
+    for name in COUNT_COLUMNS:
         row[name] = getattr(executed, name)
     return row
 
