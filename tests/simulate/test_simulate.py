@@ -156,6 +156,7 @@ def test_the_policy_sets_the_preemption_of_every_emergency_category():
     ({"runs": 2, "duration_noise_cv": -1}, "duration_noise_cv: expected a number >= 0"),
     ({"runs": 2, "policy": "panic"}, "policy: expected one of finish_current, interrupt, got 'panic'"),
     ({"runs": 2, "replan_every": 0}, "replan_every"),
+    ({"runs": 2, "executor": "process", "ray_address": "auto"}, "ray_address: 'auto' given with executor"),
 ])
 def test_bad_options_are_parameter_errors(kw, match):
     problem, plan = _tiny()

@@ -3,7 +3,7 @@
 Prints the table (one row per executed KPI: mean, p5, p50, p95 over the runs), the failed runs
 with their seeds and the wall time; ``--out DIR`` writes ``simulation.csv`` (the table) and
 ``runs.csv`` (one row per run). Exit 1 when a run failed (a plan broke a hard rule or the live
-engine refused an event), 2 for bad input. A progress bar on a terminal, nothing in a pipe.
+engine refused an event), 2 for bad input (a morning plan that does not verify included). A progress bar on a terminal, nothing in a pipe.
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ def add_simulate_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--replan-every", type=_non_negative, default=None, metavar="MIN",
                    help="re-optimise the open day every MIN minutes (default: immediate answers only)")
     p.add_argument("--workers", type=positive_int, default=2, metavar="W", help="parallel runs (default 2)")
-    p.add_argument("--executor", choices=("process", "ray"), default="process",
-                   help="where runs execute (default process; ray needs the ray extra)")
+    p.add_argument("--executor", choices=("process", "ray"), default=None,
+                   help="where runs execute (default process, ray with --ray-address; ray needs the ray extra)")
     p.add_argument("--ray-address", metavar="A", help="running Ray cluster to use with --executor ray")
     p.add_argument("--out", metavar="DIR", help="write simulation.csv (the table) and runs.csv there")
     p.set_defaults(func=cmd_simulate)
@@ -100,7 +100,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     out(format_table(table))
     for failure in result.failures:
         err(f"run {failure.run} failed: {failure.message}")
-    out(f"wall time {result.wall_s:.1f} s ({args.workers} worker(s), {args.executor})")
+    out(f"wall time {result.wall_s:.1f} s ({args.workers} worker(s), {result.params['executor']})")
     if args.out:
         directory = Path(args.out)
         directory.mkdir(parents=True, exist_ok=True)

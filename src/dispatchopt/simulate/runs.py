@@ -77,7 +77,7 @@ def with_policy(problem: Problem, policy: str | None) -> Problem:
 
 def simulate(problem: Problem, plan: Plan, *, runs: int, seed: int = 0, emergencies_per_hour: float = 1.0,
              duration_noise_cv: float = 0.3, no_show_p: float = 0.03, sick_p: float = 0.02,
-             policy: str | None = None, workers: int = 1, executor: str = "process",
+             policy: str | None = None, workers: int = 1, executor: str | None = None,
              ray_address: str | None = None, replan_every: float | None = None,
              progress: bool = False) -> SimulationResult:
     """Simulate ``runs`` random days of ``plan`` (see the package doc for what a day is).
@@ -85,7 +85,7 @@ def simulate(problem: Problem, plan: Plan, *, runs: int, seed: int = 0, emergenc
     ``seed``: run ``i`` uses ``seed + i``. ``policy``: the preemption of emergencies
     (``finish_current`` or ``interrupt``; None keeps the scenario's). ``workers`` runs at a time;
     ``executor`` ``process`` (inline when ``workers`` is 1) or ``ray`` (``ray_address`` joins a
-    cluster). ``replan_every``: minutes between re-optimisations of the open day (greedy
+    cluster); default ``ray`` when ``ray_address`` is given, else ``process``. ``replan_every``: minutes between re-optimisations of the open day (greedy
     re-plan, kept only when it pays for its churn); None: immediate answers only. ``progress``:
     a tqdm bar on a terminal. The plan must verify against the problem (ParameterError).
     """
@@ -93,8 +93,11 @@ def simulate(problem: Problem, plan: Plan, *, runs: int, seed: int = 0, emergenc
         raise ParameterError(f"runs: expected a whole number >= 1, got {runs!r}")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ParameterError(f"workers: expected a whole number >= 1, got {workers!r}")
+    executor = executor or ("ray" if ray_address else "process")
     if executor not in EXECUTORS:
         raise ParameterError(f"executor: expected one of {', '.join(EXECUTORS)}, got {executor!r}")
+    if ray_address and executor != "ray":
+        raise ParameterError(f"ray_address: {ray_address!r} given with executor {executor!r} (it needs 'ray')")
     if replan_every is not None and not (isinstance(replan_every, (int, float)) and replan_every > 0):
         raise ParameterError(f"replan_every: expected minutes > 0 or None, got {replan_every!r}")
     params = DayParams(emergencies_per_hour, duration_noise_cv, no_show_p, sick_p)
@@ -113,6 +116,7 @@ def simulate(problem: Problem, plan: Plan, *, runs: int, seed: int = 0, emergenc
         log.warning("simulate: run %d failed: %s", failure.run, failure.message)
     frame = pd.DataFrame([r for r in rows if "error" not in r])
     info = {"runs": runs, "seed": seed, **asdict(params), "policy": policy, "replan_every": replan_every,
+            "workers": workers, "executor": executor,
             "scenario": problem.name}
     return SimulationResult(runs=frame, failures=failures, params=info, wall_s=time.perf_counter() - t0)
 
