@@ -7,7 +7,7 @@ from dispatchopt.objective import plan_cost
 from dispatchopt.scenario import problem_from_dict
 from dispatchopt.solvers.construct import construct_plan
 from dispatchopt.solvers.greedy import solve_greedy
-from dispatchopt.solvers.lns import improve
+from dispatchopt.solvers.lns import builder_from_plan, improve, relocate
 from dispatchopt.synth import generate_scenario
 from helpers import H, M, job, make_plan, make_problem, route, tech
 
@@ -60,3 +60,27 @@ def test_stops_when_nothing_improves():
     plan = construct_plan(problem)
     out = improve(problem, plan, patience=5)            # no limit but patience: it returns
     assert _digest(out) == _digest(plan)
+
+
+def test_relocate_moves_a_visit_to_the_cheaper_route():
+    # J2 (x=48) sits on T1 (x=0) although T2 (x=50) is next to it: relocate moves it there.
+    problem = make_problem([tech("T1"), tech("T2", x=50)], [job("J1", x=2), job("J2", x=48)])
+    plan = make_plan(problem, [route(problem, "T1", [("J1", 2 * M), ("J2", 78 * M)])])
+    builder = builder_from_plan(problem, plan)
+    before = sum(r.cost for r in builder.routes.values())
+    assert relocate(builder) == 1
+    assert [j for j, _ in builder.routes["T2"].items] == ["J2"]
+    assert sum(r.cost for r in builder.routes.values()) < before - 80
+    out = _clean(problem, builder.to_plan({}, plan.solver))
+    assert out.route("T1").job_ids == ["J1"] and plan_cost(problem, out) < plan_cost(problem, plan)
+    assert relocate(builder) == 0                     # nothing left to gain
+
+
+def test_local_search_on_and_off_both_clean_and_deterministic():
+    problem = problem_from_dict(generate_scenario(8, 80, seed=5, target_load=1.0))
+    start = construct_plan(problem)
+    for flag in (True, False):
+        plan = _clean(problem, improve(problem, start, seed=1, max_iterations=40, local_search=flag))
+        assert plan_cost(problem, plan) <= plan_cost(problem, start)
+        assert _digest(plan) == _digest(improve(problem, start, seed=1, max_iterations=40,
+                                                local_search=flag))

@@ -261,7 +261,7 @@ class Builder:
         lower bounds (widened to all its routes when none of those can take it)."""
         problem = self.problem
         state = _Regret(self, jobs, k)
-        by_route = self._routes_for(jobs, neighbours)
+        by_route = self.routes_for(jobs, neighbours)
         for tid, ids in by_route.items():
             state.price(tid, ids)
         for job_id in state.pending:
@@ -294,7 +294,7 @@ class Builder:
                 state.push(j)
         return left
 
-    def _routes_for(self, jobs: Sequence[Job], neighbours: int | None) -> dict[str, list[str]]:
+    def routes_for(self, jobs: Sequence[Job], neighbours: int | None) -> dict[str, list[str]]:
         """route -> the jobs priced in it: every route that may take the job, or only its
         ``neighbours`` routes of smallest lower bound."""
         by_route: dict[str, list[str]] = {}

@@ -13,6 +13,11 @@ Ruin operators, each removing q jobs (5-30, at most a third of the planned ones)
 - worst: the jobs whose removal saves the most (detour + own lateness), with a random bias;
 - route: every job of one or two random routes.
 
+Local search (``local_search=True``): each new best gets first-improvement relocate passes
+(:func:`relocate`: a visit of a route the iteration changed moves to its cheapest place in its own
+route or one of its 8 nearest routes, priced by the route-cost change), each followed by a
+re-insertion of the jobs still out; at 90 % of the search every route of the best is polished so.
+
 A crew job is removed from all its members' routes and re-inserted jointly, so its common start
 and its members are re-optimised. Record-to-record: a candidate is accepted when it costs less
 than the current plan, or no more than the best plus a threshold that shrinks linearly to 0
@@ -26,6 +31,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 
 from ..domain import Problem
@@ -44,6 +50,8 @@ MIN_REMOVE, MAX_REMOVE = 5, 30
 POOL_EXTRA = 10          # unassigned jobs offered to each recreate, besides the removed ones
 START_THRESHOLD = 0.01   # record-to-record threshold at the start, x the best routes' cost
 NEIGHBOURS = 8           # routes priced per re-inserted job (by lower bound), widened if none fits
+POLISH_PASSES = 3        # relocate passes on each new best
+FINAL_POLISH = 0.9       # progress at which every route of the best plan is polished once
 
 
 def builder_from_plan(problem: Problem, plan: Plan) -> Builder:
@@ -144,6 +152,26 @@ class _Search:
             chosen += [j for j, _ in builder.routes[tid].items if j in self.pool_ids and j not in chosen]
         return chosen[:max(q, MIN_REMOVE)]
 
+    def polish(self, builder: Builder, deadline: float | None, routes: Iterable[str] | None = None) -> None:
+        """Relocate passes (visits of ``routes``, default all), each followed by a re-insertion
+        of the jobs still out, until a pass moves nothing (at most POLISH_PASSES)."""
+        for _ in range(POLISH_PASSES):
+            if not relocate(builder, routes=routes, deadline=deadline):
+                break
+            waiting = self.unassigned(builder)
+            if waiting:
+                builder.insert_jobs([self.problem.job(j) for j in waiting], k=2,
+                                    neighbours=NEIGHBOURS, deadline=deadline)
+
+    def final_polish(self, deadline: float | None) -> None:
+        """Relocate passes over every route of the best plan; it becomes the current one too."""
+        final = self.best.copy()
+        self.polish(final, deadline)
+        cost = self.cost(final)
+        if cost < self.best_cost - 1e-9:
+            self.best, self.best_cost = final, cost
+            self.current, self.current_cost = final, cost
+
     # -- one iteration ------------------------------------------------------------------------------
     def step(self, deadline: float | None = None) -> Builder | None:
         """One ruin-and-recreate candidate, or None when the ruin could not be applied (a
@@ -160,8 +188,54 @@ class _Search:
         return trial
 
 
+def relocate(builder: Builder, *, routes: Iterable[str] | None = None, neighbours: int = NEIGHBOURS,
+             deadline: float | None = None) -> int:
+    """One first-improvement relocate pass, in place: each unpinned solo visit without a fixed
+    start (of ``routes``, default all) is taken out and put back at its cheapest place in its own
+    route or one of its ``neighbours`` routes of smallest lower bound, when that lowers the
+    routes' cost (travel + weighted lateness + overtime). Returns the number of moves made."""
+    problem = builder.problem
+    tids = sorted(builder.routes if routes is None else set(routes))
+    movable = [job for job in (problem.job(j) for tid in tids for j, _ in builder.routes[tid].items)
+               if job.crew_size == 1 and not job.pinned_to]
+    near: dict[str, list[str]] = {}
+    for tid, ids in builder.routes_for(movable, neighbours).items():
+        for job_id in ids:
+            near.setdefault(job_id, []).append(tid)
+    moved = 0
+    for tid in tids:
+        if tid in builder.locked:
+            continue
+        for job_id, fixed in builder.routes[tid].items:
+            if deadline is not None and time.perf_counter() > deadline:
+                return moved
+            if fixed is not None or job_id not in near:
+                continue
+            route = builder.routes[tid]
+            if all(j != job_id for j, _ in route.items):
+                continue
+            out = ins.remove(problem, route, {job_id})
+            if isinstance(out, tuple):
+                continue
+            builder.routes[tid] = out
+            job = problem.job(job_id)
+            best = None
+            for other in sorted(set(near[job_id]) | {tid}):
+                found = builder.best_in_route(other, [job])[0]
+                if found is not None and (best is None or found.cost < best[1].cost):
+                    best = (other, found)
+            if best is not None and best[1].cost < route.cost - out.cost - 1e-6:
+                builder.routes[best[0]] = ins.insert(problem, builder.routes[best[0]], job_id,
+                                                     best[1].position)
+                moved += 1
+            else:
+                builder.routes[tid] = route
+    return moved
+
+
 def improve(problem: Problem, plan: Plan, *, deadline: float | None = None, seed: int = 0,
-            max_iterations: int | None = None, patience: int = 1000) -> Plan:
+            max_iterations: int | None = None, patience: int = 1000,
+            local_search: bool = True) -> Plan:
     """``plan`` improved by ruin and recreate (see the module docstring); never worse than
     ``plan`` by :func:`dispatchopt.objective.plan_cost`.
 
@@ -172,6 +246,7 @@ def improve(problem: Problem, plan: Plan, *, deadline: float | None = None, seed
     search = _Search(problem, plan, seed)
     start_cost = search.best_cost
     iterations = since_best = 0
+    polished = False
     while True:
         if deadline is not None and time.perf_counter() >= deadline:
             break
@@ -191,8 +266,16 @@ def improve(problem: Problem, plan: Plan, *, deadline: float | None = None, seed
         if cost < search.current_cost - 1e-9 or cost <= search.best_cost + threshold:
             search.current, search.current_cost = trial, cost
             if cost < search.best_cost - 1e-9:
+                if local_search:
+                    changed = [t for t, r in trial.routes.items() if r is not search.best.routes.get(t)]
+                    search.polish(trial, deadline, changed)
+                    cost = search.cost(trial)
+                    search.current_cost = cost
                 search.best, search.best_cost = trial, cost
                 since_best = 0
+        if local_search and not polished and progress >= FINAL_POLISH:
+            polished = True
+            search.final_polish(deadline)
     log.info("lns: %d iterations in %.2f s, cost %.1f -> %.1f", iterations,
              time.perf_counter() - started, start_cost, search.best_cost)
     return _result(problem, plan, search, iterations, started)
