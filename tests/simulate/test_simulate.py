@@ -193,3 +193,16 @@ def test_hourly_re_optimisation_is_part_of_the_day_and_verified():
     assert hourly.events > hourly.replans                       # the re-plans are published too
     assert hourly.plans_verified == hourly.events + 1
     assert hourly.new_jobs == plain.new_jobs == len(day.arrivals)
+
+
+def test_customers_cancel_jobs_that_have_not_started():
+    problem, plan = _generated()
+    day = draw_day(problem, 3, DayParams(0.0, 0.3, 0.0, 0.0, cancel_p=0.5))
+    lo, hi = working_span(problem)
+    assert day.cancellations
+    assert all(max(lo, problem.job(j).received_s) <= t <= max(hi, problem.job(j).received_s)
+               for t, j in day.cancellations)
+    executed = replay_day(problem, plan, day)
+    assert 0 < executed.cancelled <= len(day.cancellations)
+    assert executed.kpis["not_dispatchable"] == executed.cancelled + sum(not j.dispatchable for j in problem.jobs)
+    assert executed.plans_verified == executed.events + 1

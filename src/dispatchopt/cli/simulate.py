@@ -54,6 +54,8 @@ def add_simulate_parser(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="probability a customer is not at home (default 0.03)")
     p.add_argument("--sick", type=_probability, default=0.02, metavar="P",
                    help="probability a technician falls ill during the day (default 0.02)")
+    p.add_argument("--cancel", type=_probability, default=0.0, metavar="P",
+                   help="probability a customer cancels a job before it starts (default 0)")
     p.add_argument("--policy", choices=POLICIES, default=None,
                    help="preemption of emergencies (default: the scenario's)")
     p.add_argument("--replan-every", type=_non_negative, default=None, metavar="MIN",
@@ -90,8 +92,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     plan = load_plan(problem, args.plan)
     result = simulate(problem, plan, runs=args.runs, seed=args.seed,
                       emergencies_per_hour=args.emergencies_per_hour, duration_noise_cv=args.duration_noise,
-                      no_show_p=args.no_show, sick_p=args.sick, policy=args.policy, workers=args.workers,
-                      executor=args.executor, ray_address=args.ray_address,
+                      no_show_p=args.no_show, sick_p=args.sick, cancel_p=args.cancel, policy=args.policy,
+                      workers=args.workers, executor=args.executor, ray_address=args.ray_address,
                       replan_every=args.replan_every or None, progress=True)
     table = result.table()
     good = len(result.runs)

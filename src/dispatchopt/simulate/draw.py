@@ -12,6 +12,9 @@
   model), its due time the category's SLA from its arrival;
 * **technicians falling ill**: each technician, independently with probability ``sick_p``, at a
   uniform moment of its working time;
+* **cancellations**: each dispatchable job of the scenario, independently with probability
+  ``cancel_p``, is cancelled by its customer at a uniform moment between its receipt (or the
+  first shift start) and the end of the working day (ignored if the work has started by then);
 * per job (by its id, so the draw does not depend on the order the day unfolds in): a
   **service-time factor**, lognormal with mean 1 and coefficient of variation
   ``duration_noise_cv`` (the actual service time is the planned one at the start times the
@@ -45,13 +48,14 @@ class DayParams:
     duration_noise_cv: float = 0.3
     no_show_p: float = 0.03
     sick_p: float = 0.02
+    cancel_p: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("emergencies_per_hour", "duration_noise_cv"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
                 raise ParameterError(f"{name}: expected a number >= 0, got {value!r}")
-        for name in ("no_show_p", "sick_p"):
+        for name in ("no_show_p", "sick_p", "cancel_p"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0 <= value <= 1:
                 raise ParameterError(f"{name}: expected a probability between 0 and 1, got {value!r}")
@@ -65,6 +69,7 @@ class Day:
     params: DayParams
     arrivals: tuple[Job, ...] = ()                      # received_s = the arrival time
     sick: tuple[tuple[int, str], ...] = ()              # (time, technician), in time order
+    cancellations: tuple[tuple[int, str], ...] = ()     # (time, job), in time order
     _factors: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
     _no_show: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
 
@@ -127,7 +132,15 @@ def draw_day(problem: Problem, seed: int, params: DayParams) -> Day:
                         sick.append((int(a + at), tech.id))
                         break
                     at -= b - a
-    return Day(seed=seed, params=params, arrivals=tuple(arrivals), sick=tuple(sorted(sick)))
+    lo, hi = working_span(problem)
+    cancels = []
+    for job in problem.jobs:
+        r = random.Random(f"{seed}/cancel/{job.id}")
+        if job.dispatchable and r.random() < params.cancel_p:
+            start = max(lo, job.received_s)
+            cancels.append((int(r.uniform(start, max(start, hi))), job.id))
+    return Day(seed=seed, params=params, arrivals=tuple(arrivals), sick=tuple(sorted(sick)),
+               cancellations=tuple(sorted(cancels)))
 
 
 def _arrivals(problem: Problem, rng: random.Random, per_hour: float) -> list[Job]:

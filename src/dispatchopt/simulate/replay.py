@@ -10,7 +10,8 @@ engine is told, at the moment it happens:
   actual end;
 * a job that will run later than that: ``DurationOverrun`` at its planned end with the actual
   end (the technician calls in; the plan then knows the end, no completion is sent);
-* the day's new jobs (``NewJob``) and technicians falling ill (``TechnicianUnavailable``);
+* the day's new jobs (``NewJob``), technicians falling ill (``TechnicianUnavailable``) and
+  cancellations of jobs not started yet (``JobCancelled``);
 * with ``replan_every_s``, a re-optimisation (:func:`dispatchopt.live.replan`) that often.
 
 A visit that starts as planned needs no event: the live engine freezes it once its start has
@@ -29,8 +30,8 @@ from ..audit.kpi import compute_kpis, flat_kpis
 from ..audit.verify import verify
 from ..domain import Problem
 from ..errors import DispatchOptError
-from ..live import (CallCustomer, CustomerNotHome, DispatchState, DurationOverrun, Event, JobCompleted,
-                    NewJob, Reappoint, TechnicianUnavailable, Update, apply, replan)
+from ..live import (CallCustomer, CustomerNotHome, DispatchState, DurationOverrun, Event, JobCancelled,
+                    JobCompleted, NewJob, Reappoint, TechnicianUnavailable, Update, apply, replan)
 from ..live.event_types import describe_event
 from ..plan import Plan
 from .draw import Day
@@ -62,6 +63,7 @@ class Executed:
     new_jobs: int = 0
     no_shows: int = 0
     sick: int = 0
+    cancelled: int = 0
     replans: int = 0                # re-optimisations published (replan_every_s)
 
 
@@ -86,6 +88,7 @@ class _Replay:
                                                  for j in day.arrivals]
         outside += [(t, 1, TechnicianUnavailable(at_s=t, technician=tid, reason="fell ill"))
                     for t, tid in day.sick]
+        outside += [(t, 1, JobCancelled(at_s=t, job=job_id)) for t, job_id in day.cancellations]
         self.outside = sorted(outside, key=lambda item: (item[0], item[1]))
         self.next_replan = replan_every_s if replan_every_s else None
 
@@ -180,9 +183,14 @@ class _Replay:
         at, _, kind, what = step
         at = max(at, self.state.now_s)
         if kind == "outside":
+            self.outside.pop(0)
+            if isinstance(what, JobCancelled):
+                if what.job in self.started or what.job in self.done:
+                    return          # the work has started: too late to cancel
+                self.done.add(what.job)
+                self.out.cancelled += 1
             self.out.new_jobs += isinstance(what, NewJob)
             self.out.sick += isinstance(what, TechnicianUnavailable)
-            self.outside.pop(0)
             self.send(what)
         elif kind == "replan":
             self.next_replan = at + self.replan_every_s

@@ -15,7 +15,7 @@ TABLE_KPIS = ("on_time_rate", "travel_minutes", "overtime_minutes", "unassigned"
 """The KPIs of the table, in this order; the per-category on-time rates come after
 ``on_time_rate`` (``on_time_rate__<category>``, sorted)."""
 
-COUNT_COLUMNS = ("new_jobs", "no_shows", "sick", "replans", "events", "plans_verified")
+COUNT_COLUMNS = ("new_jobs", "no_shows", "sick", "cancelled", "replans", "events", "plans_verified")
 """What happened in each day (attributes of :class:`~.replay.Executed`), after the KPIs."""
 
 

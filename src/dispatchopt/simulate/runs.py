@@ -76,7 +76,7 @@ def with_policy(problem: Problem, policy: str | None) -> Problem:
 
 
 def simulate(problem: Problem, plan: Plan, *, runs: int, seed: int = 0, emergencies_per_hour: float = 1.0,
-             duration_noise_cv: float = 0.3, no_show_p: float = 0.03, sick_p: float = 0.02,
+             duration_noise_cv: float = 0.3, no_show_p: float = 0.03, sick_p: float = 0.02, cancel_p: float = 0.0,
              policy: str | None = None, workers: int = 1, executor: str | None = None,
              ray_address: str | None = None, replan_every: float | None = None,
              progress: bool = False) -> SimulationResult:
@@ -100,7 +100,7 @@ def simulate(problem: Problem, plan: Plan, *, runs: int, seed: int = 0, emergenc
         raise ParameterError(f"ray_address: {ray_address!r} given with executor {executor!r} (it needs 'ray')")
     if replan_every is not None and not (isinstance(replan_every, (int, float)) and replan_every > 0):
         raise ParameterError(f"replan_every: expected minutes > 0 or None, got {replan_every!r}")
-    params = DayParams(emergencies_per_hour, duration_noise_cv, no_show_p, sick_p)
+    params = DayParams(emergencies_per_hour, duration_noise_cv, no_show_p, sick_p, cancel_p)
     problem = with_policy(problem, policy)
     violations = verify(problem, plan)
     if violations:
