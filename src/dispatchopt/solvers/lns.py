@@ -1,6 +1,6 @@
 """Improvement by ruin and recreate (large neighbourhood search) on the construction's core.
 
-:func:`improve` repeats: remove some jobs from the current plan (one of four ruin operators),
+:func:`improve` repeats: remove some jobs from the current plan (one of five ruin operators),
 re-insert them together with a sample of the jobs still unassigned by the construction's
 regret insertion (:class:`dispatchopt.solvers.construct.Builder`: priority tiers, crews
 jointly, regret-2 or -3), and keep the result by a record-to-record rule on the plan cost
@@ -11,7 +11,9 @@ Ruin operators, each removing q jobs (5-30, at most a third of the planned ones)
 - random: q planned jobs at random;
 - related: a random job and the q-1 closest to it in travel time and start time (Shaw);
 - worst: the jobs whose removal saves the most (detour + own lateness), with a random bias;
-- route: every job of one or two random routes.
+- route: every job of one or two random routes;
+- strings (after Christiaens & Vanden Berghe's SISR): strings of consecutive visits from the
+  routes nearest a random job, one string per route.
 
 Local search (``local_search=True``): each new best gets first-improvement relocate passes
 (:func:`relocate`: a visit of a route the iteration changed moves to its cheapest place in its own
@@ -50,6 +52,7 @@ MIN_REMOVE, MAX_REMOVE = 5, 30
 POOL_EXTRA = 10          # unassigned jobs offered to each recreate, besides the removed ones
 START_THRESHOLD = 0.01   # record-to-record threshold at the start, x the best routes' cost
 NEIGHBOURS = 8           # routes priced per re-inserted job (by lower bound), widened if none fits
+MAX_STRING = 10          # longest string of consecutive visits a string ruin removes
 POLISH_PASSES = 3        # relocate passes on each new best
 FINAL_POLISH = 0.9       # progress at which every route of the best plan is polished once
 
@@ -99,7 +102,9 @@ class _Search:
         if not planned:
             return []
         q = min(self.rng.randint(MIN_REMOVE, MAX_REMOVE), max(1, len(planned) // 3))
-        op = self.rng.randrange(4)
+        op = self.rng.randrange(5)
+        if op == 4:
+            return self._strings(builder, planned, q)
         if op == 0:
             return self.rng.sample(planned, q)
         if op == 1:
@@ -140,6 +145,33 @@ class _Search:
         while ranked and len(chosen) < q:
             pick = int(len(ranked) * self.rng.random() ** 4)      # biased to the worst
             chosen.append(ranked.pop(pick))
+        return chosen
+
+    def _strings(self, builder: Builder, planned: list[str], q: int) -> list[str]:
+        """SISR-style string removal: from a random seed job, walk its planned neighbours by
+        travel time; in each route not yet ruined, remove a string of consecutive visits (1 to
+        MAX_STRING long, at a random offset) holding that neighbour, until q jobs are out."""
+        seed = self.rng.choice(planned)
+        seconds = builder.seconds
+        a = int(builder.loc[builder.index[seed]])
+        rows = [int(builder.loc[builder.index[j]]) for j in planned]
+        order = sorted(range(len(planned)), key=lambda i: (int(seconds[a, rows[i]]), planned[i]))
+        where = {j: tid for tid, route in builder.routes.items() if tid not in builder.locked
+                 for j, _ in route.items}
+        ruined: set[str] = set()
+        chosen: list[str] = []
+        for i in order:
+            tid = where.get(planned[i])
+            if tid is None or tid in ruined:
+                continue
+            ruined.add(tid)
+            items = [j for j, _ in builder.routes[tid].items]
+            pos = items.index(planned[i])
+            length = self.rng.randint(1, min(len(items), MAX_STRING))
+            first = self.rng.randint(max(0, pos - length + 1), min(pos, len(items) - length))
+            chosen += [j for j in items[first:first + length] if j in self.pool_ids and j not in chosen]
+            if len(chosen) >= q:
+                break
         return chosen
 
     def _routes(self, builder: Builder, q: int) -> list[str]:
