@@ -260,6 +260,20 @@ def apply(ctx: TechContext, state: RouteState, placement: Placement, *, job_id: 
         home_breaks=tuple((s, e) for _, s, e in placement.home_breaks))
 
 
+def advance(state: RouteState, placement: Placement, *, loc: int, duration_s: int,
+            demand: int) -> RouteState:
+    """:func:`apply` without the per-visit records (starts, breaks, arrivals, departure): the
+    scalars :func:`place` reads and the return, for re-timing a suffix only to price it."""
+    taken = state.taken
+    for i, _, _ in placement.breaks:
+        taken |= 1 << i
+    return RouteState(loc=loc, free_s=placement.start_s + duration_s,
+                      work_s=state.work_s + placement.travel_in_s + duration_s,
+                      travel_s=state.travel_s + placement.travel_in_s, n_jobs=state.n_jobs + 1,
+                      load=state.load + demand, taken=taken, return_s=placement.return_s,
+                      return_travel_s=placement.travel_out_s)
+
+
 def place_job(problem: Problem, ctx: TechContext, state: RouteState, job: Job, *,
               start_s: int | None = None, not_before_s: int | None = None) -> Placement | str:
     """:func:`place` for a Job, reading travel from the problem's matrix."""

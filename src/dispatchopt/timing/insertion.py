@@ -24,8 +24,8 @@ from .. import rules
 from ..domain import Job, Problem, Technician
 from ..errors import ParameterError, SolverError
 from . import cost as costs
-from .forward import (RouteSchedule, RouteState, TechContext, apply, place, plain_travel_s,
-                      schedule_route, technician_of)
+from .forward import (RouteSchedule, RouteState, TechContext, advance, apply, place,
+                      plain_travel_s, schedule_route, technician_of)
 
 Item = tuple[str, "int | None"]
 
@@ -38,7 +38,8 @@ class TimedRoute:
     compared with ``max_work_s``; ``tail_check_s[i]`` the largest of ``check_s[i:]``.
     """
 
-    __slots__ = ("ctx", "items", "states", "locs", "not_before_s", "check_s", "tail_check_s", "cost")
+    __slots__ = ("ctx", "items", "states", "locs", "not_before_s", "check_s", "tail_check_s", "cost",
+                 "_specs")
 
     def __init__(self, ctx: TechContext, items: tuple[Item, ...], states: tuple[RouteState, ...],
                  not_before_s: int | None, check_s: tuple[int, ...], cost: float) -> None:
@@ -53,6 +54,7 @@ class TimedRoute:
             tail[i] = max(check_s[i], tail[i + 1])
         self.tail_check_s = tuple(tail)
         self.cost = cost
+        self._specs: tuple | None = None      # (job, earliest, latest) per item, on first use
 
     @property
     def final(self) -> RouteState:
@@ -193,7 +195,16 @@ def _try(problem: Problem, route: TimedRoute, job: Job, pos: int, start_s: int |
     old_leg = int(seconds[state.loc, nxt]) if (pos < n or route.final.n_jobs) else 0  # no trip home yet
     added = p.travel_in_s + int(seconds[j, nxt]) - old_leg
     delta = costs.travel_cost(problem, added) + costs.late_cost(problem, job, p.start_s)
-    new = apply(ctx, state, p, job_id=job.id, loc=j, duration_s=job.duration_s, demand=job.demand)
+    if cost is None:
+        new = advance(state, p, loc=j, duration_s=job.duration_s, demand=job.demand)
+    else:
+        new = apply(ctx, state, p, job_id=job.id, loc=j, duration_s=job.duration_s, demand=job.demand)
+    specs = route._specs
+    if specs is None:
+        specs = route._specs = tuple((o, rules.earliest_start_s(o), rules.latest_start_s(o))
+                                     for o in (problem.job(i) for i, _ in items))
+    locs = route.locs
+    end_idx = ctx.end_idx
     for q in range(pos, n):
         old = states[q]
         if cost is None and new.loc == old.loc and new.free_s == old.free_s and new.taken == old.taken:
@@ -207,8 +218,11 @@ def _try(problem: Problem, route: TimedRoute, job: Job, pos: int, start_s: int |
                 return None
             return Insertion(pos, p.start_s, delta, added)
         other_id, fixed = items[q]
-        other = problem.job(other_id)
-        po, jo = _place_item(problem, ctx, new, other, fixed, lower, route.locs[q])
+        other, earliest, latest = specs[q]
+        jo = locs[q]
+        po = place(ctx, new, duration_s=other.duration_s, earliest_s=earliest, latest_s=latest,
+                   demand=other.demand, travel_in_s=seconds.item(new.loc, jo),
+                   travel_out_s=seconds.item(jo, end_idx), start_s=fixed, not_before_s=lower)
         if isinstance(po, str):
             return None
         if cost is None and fixed is None:
@@ -216,8 +230,11 @@ def _try(problem: Problem, route: TimedRoute, job: Job, pos: int, start_s: int |
             if po.start_s != old_start:
                 delta += (costs.late_cost(problem, other, po.start_s)
                           - costs.late_cost(problem, other, old_start))
-        new = apply(ctx, new, po, job_id=other_id, loc=jo, duration_s=other.duration_s,
-                    demand=other.demand)
+        if cost is None:
+            new = advance(new, po, loc=jo, duration_s=other.duration_s, demand=other.demand)
+        else:
+            new = apply(ctx, new, po, job_id=other_id, loc=jo, duration_s=other.duration_s,
+                        demand=other.demand)
     if cost is not None:
         return Insertion(pos, p.start_s, cost(new), added)
     end = ctx.tech.shift_end_s
