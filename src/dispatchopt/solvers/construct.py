@@ -210,16 +210,26 @@ class Builder:
         return left
 
     def rescue_pinned(self, job: Job, left: Mapping[str, str]) -> dict[str, str] | None:
-        """Plan pinned solo ``job`` (left out) by ejecting unpinned solo work from its
-        technician's route: one job, or two adjacent ones, nearest the job's window first
-        (at most EJECT_CANDIDATES); the ejected jobs are re-inserted anywhere by regret. The
-        cheapest outcome that lowers the cost (routes + unassigned penalties) is kept; returns
-        the codes of the ejected jobs left out, or None (nothing changed)."""
+        """Plan pinned solo ``job`` (left out) by :meth:`eject_insert` into its technician's
+        route; returns the codes of the ejected jobs left out, or None (nothing changed)."""
+        return self.eject_insert(job, job.pinned_to[0], left)
+
+    def eject_insert(self, job: Job, tid: str, left: Iterable[str]) -> dict[str, str] | None:
+        """Put solo ``job`` (planned elsewhere or not) into ``tid``'s route after ejecting
+        unpinned solo work there: one visit, or two adjacent ones, nearest the job's window
+        first (at most EJECT_CANDIDATES).
+        The ejected jobs are re-inserted anywhere by regret. The cheapest outcome that lowers
+        the cost (routes + the unassigned penalties of ``left``) is kept; returns the codes of
+        the ejected jobs left out, or None (nothing changed)."""
         problem = self.problem
-        tid = job.pinned_to[0]
         if tid in self.locked or tid not in self.routes:
             return None
-        route = self.routes[tid]
+        left = [j for j in left if j != job.id]
+        before = self.cost(left + ([job.id] if job.id not in self.planned() else []))
+        base = self.copy()
+        if not base.remove_jobs([job.id]):
+            return None
+        route = base.routes[tid]
         lo, hi = rules.earliest_start_s(job), rules.latest_start_in_horizon_s(problem, job) + job.duration_s
         spans = []
         for i, (other_id, fixed) in enumerate(route.items):
@@ -234,10 +244,9 @@ class Builder:
         options = [[j] for _, _, j in near]
         by_pos = {i: j for _, i, j in near}
         options += [[by_pos[i], by_pos[i + 1]] for i in sorted(by_pos) if i + 1 in by_pos]
-        before = self.cost(list(left))
         best: tuple[float, "Builder", dict[str, str]] | None = None
         for ejected in options:
-            trial = self.copy()
+            trial = base.copy()
             if not trial.remove_jobs(ejected):
                 continue
             found = ins.best_insertion(problem, trial.routes[tid], job)
@@ -245,7 +254,7 @@ class Builder:
                 continue
             trial.routes[tid] = ins.insert(problem, trial.routes[tid], job.id, found.position)
             out = trial.regret_insert([problem.job(j) for j in ejected], k=2)
-            cost = trial.cost([j for j in left if j != job.id] + list(out))
+            cost = trial.cost(left + list(out))
             if cost < before - _EPS and (best is None or cost < best[0] - _EPS):
                 best = (cost, trial, out)
         if best is None:
