@@ -81,7 +81,8 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
                     initial: Plan | None = None, churn_penalty_min: float = 0.0,
                     solution_limit: int | None = None, use_vroom: bool = True, use_ortools: bool = True,
                     use_lns: bool = True, use_polish: bool = False, exploration: int | None = None,
-                    lns_share: float = LNS_SHARE, vroom_share: float = VROOM_SHARE) -> Result:
+                    lns_share: float = LNS_SHARE, vroom_share: float = VROOM_SHARE,
+                    vroom_relax: bool = False) -> Result:
     """Plan ``problem`` with the portfolio (module doc); ``time_limit_s`` bounds the whole call.
 
     ``initial`` (a live re-plan's published plan) replaces the construction as the start; the
@@ -117,7 +118,7 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
         level = exploration if exploration is not None else exploration_for(problem, budget)
         if budget > 0.05:
             vr = solve_vroom(problem, time_limit_s=budget, seed=seed, exploration=level,
-                             fixed_crews=crew_fixes_of(problem, start), relax=False, deterministic=fixed)
+                             fixed_crews=crew_fixes_of(problem, start), relax=vroom_relax, deterministic=fixed)
             keep(f"vroom(x={level})", vr.plan)
         phases["vroom_s"] = time.perf_counter() - t1
     # The LNS knows no churn: a warm re-plan that prices moved jobs goes to OR-Tools alone.
