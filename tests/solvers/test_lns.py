@@ -7,7 +7,7 @@ from dispatchopt.objective import plan_cost
 from dispatchopt.scenario import problem_from_dict
 from dispatchopt.solvers.construct import construct_plan
 from dispatchopt.solvers.greedy import solve_greedy
-from dispatchopt.solvers.lns import builder_from_plan, improve, relocate
+from dispatchopt.solvers.lns import builder_from_plan, eject_unassigned, improve, relocate
 from dispatchopt.synth import generate_scenario
 from helpers import H, M, job, make_plan, make_problem, route, tech
 
@@ -84,3 +84,20 @@ def test_local_search_on_and_off_both_clean_and_deterministic():
         assert plan_cost(problem, plan) <= plan_cost(problem, start)
         assert _digest(plan) == _digest(improve(problem, start, seed=1, max_iterations=40,
                                                 local_search=flag))
+
+
+def test_eject_unassigned_makes_room_on_the_only_qualified_route():
+    # Only T1 has gas; JS (plumbing, 90 min) fills T1's 2 h shift so JG stays out. Ejecting JS
+    # to T2 plans both.
+    t1 = tech("T1", ("gas", "plumbing"), shift=(0, 2 * H))
+    t2 = tech("T2", ("plumbing",), x=10, shift=(0, 2 * H))
+    jobs = [job("JS", x=1, duration_min=90), job("JG", x=2, skills="gas", duration_min=60)]
+    problem = make_problem([t1, t2], jobs, certificate_required=())
+    plan = make_plan(problem, [route(problem, "T1", [("JS", 1 * M)])])
+    builder = builder_from_plan(problem, plan)
+    assert eject_unassigned(builder, ["JG"]) == 1
+    assert [j for j, _ in builder.routes["T1"].items] == ["JG"]
+    assert [j for j, _ in builder.routes["T2"].items] == ["JS"]
+    out = _clean(problem, builder.to_plan({}, plan.solver))
+    assert out.unassigned == () and plan_cost(problem, out) < plan_cost(problem, plan)
+    assert eject_unassigned(builder, []) == 0

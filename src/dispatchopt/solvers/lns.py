@@ -18,7 +18,9 @@ Ruin operators, each removing q jobs (5-30, at most a third of the planned ones)
 Local search (``local_search=True``): each new best gets a first-improvement relocate pass
 (:func:`relocate`: a visit of a route the iteration changed moves to its cheapest place in its own
 route or one of its 8 nearest routes, priced by the route-cost change), followed by a
-re-insertion of the jobs still out; at 90 % of the search every route of the best is polished so.
+re-insertion of the jobs still out. At the start and at 85 % of the search every route of the
+best is relocated so, then each unassigned solo job may eject work from one of its 3 nearest
+routes (:func:`eject_unassigned`, the ejected jobs re-inserted elsewhere) when that is cheaper.
 
 A crew job is removed from all its members' routes and re-inserted jointly, so its common start
 and its members are re-optimised. Record-to-record: a candidate is accepted when it costs less
@@ -54,7 +56,8 @@ START_THRESHOLD = 0.01   # record-to-record threshold at the start, x the best r
 NEIGHBOURS = 8           # routes priced per re-inserted job (by lower bound), widened if none fits
 MAX_STRING = 10          # longest string of consecutive visits a string ruin removes
 POLISH_PASSES = 1        # relocate passes on each new best (3 measured worse: fewer iterations)
-FINAL_POLISH = 0.9       # progress at which every route of the best plan is polished once
+EJECT_ROUTES = 3         # routes an unassigned job tries to eject work from
+FINAL_POLISH = 0.85      # progress at which every route of the best plan is polished once
 
 
 def builder_from_plan(problem: Problem, plan: Plan) -> Builder:
@@ -196,9 +199,11 @@ class _Search:
                                     neighbours=NEIGHBOURS, deadline=deadline)
 
     def final_polish(self, deadline: float | None) -> None:
-        """Relocate passes over every route of the best plan; it becomes the current one too."""
+        """Relocate over every route of the best plan, then :func:`eject_unassigned`; when that
+        is cheaper it becomes the best and the current plan."""
         final = self.best.copy()
         self.polish(final, deadline)
+        eject_unassigned(final, self.unassigned(final), deadline=deadline)
         cost = self.cost(final)
         if cost < self.best_cost - 1e-9:
             self.best, self.best_cost = final, cost
@@ -265,6 +270,28 @@ def relocate(builder: Builder, *, routes: Iterable[str] | None = None, neighbour
     return moved
 
 
+def eject_unassigned(builder: Builder, unassigned: list[str], *, routes: int = EJECT_ROUTES,
+                     deadline: float | None = None) -> int:
+    """Each solo job of ``unassigned`` tries :meth:`Builder.eject_insert` into its ``routes``
+    routes of smallest lower bound (work there ejected and re-inserted elsewhere); the first
+    that lowers the cost is kept. In place; returns the number of jobs so handled."""
+    problem = builder.problem
+    moved = 0
+    for job_id in sorted(unassigned):
+        job = problem.job(job_id)
+        if job.crew_size > 1 or job_id in builder.planned():
+            continue
+        for tid in builder.routes_for([job], routes):
+            if deadline is not None and time.perf_counter() > deadline:
+                return moved
+            planned = builder.planned()
+            out = builder.eject_insert(job, tid, [j for j in unassigned if j not in planned])
+            if out is not None:
+                moved += 1
+                break
+    return moved
+
+
 def improve(problem: Problem, plan: Plan, *, deadline: float | None = None, seed: int = 0,
             max_iterations: int | None = None, patience: int = 1000,
             local_search: bool = True) -> Plan:
@@ -279,6 +306,8 @@ def improve(problem: Problem, plan: Plan, *, deadline: float | None = None, seed
     start_cost = search.best_cost
     iterations = since_best = 0
     polished = False
+    if local_search:
+        search.final_polish(deadline)
     while True:
         if deadline is not None and time.perf_counter() >= deadline:
             break
