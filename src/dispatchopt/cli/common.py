@@ -8,11 +8,14 @@ register their subparsers with an ``add_parsers(sub, common)`` function and impo
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
 
 from ..domain import Problem
+from ..errors import ParameterError
 from ..plan import Plan
 from ..scenario import load_scenario
 from ..solvers import BACKENDS
@@ -51,6 +54,70 @@ def existing(path: str | Path, what: str) -> Path:
     return p
 
 
+# -- output paths, checked before any work starts ------------------------------------------------
+def _nearest_existing(p: Path) -> Path:
+    """``p`` or its nearest existing ancestor."""
+    p = p.absolute()
+    while not p.exists() and p.parent != p:
+        p = p.parent
+    return p
+
+
+def _check_creatable(p: Path, flag: str) -> None:
+    """``p`` does not exist yet: its nearest existing ancestor must be a writable directory."""
+    base = _nearest_existing(p)
+    if not base.is_dir():
+        raise ParameterError(f"{flag} {p}: {base} is a file, not a directory")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise ParameterError(f"{flag} {p}: no permission to write in {base}")
+
+
+def output_file(path: str | Path, flag: str) -> Path:
+    """The path of a file to write (``--out PLAN.json``), checked before any work: not a
+    directory, not under a regular file, not under /proc, /sys or /dev, writable.
+    ParameterError (exit 2) otherwise."""
+    p = Path(path)
+    resolved = p.absolute()
+    if resolved.parts[1:2] and resolved.parts[1] in ("proc", "sys", "dev"):
+        raise ParameterError(f"{flag} {p}: not a place for output files (/{resolved.parts[1]})")
+    if p.is_dir():
+        raise ParameterError(f"{flag} {p}: is a directory; expected a file name")
+    if p.exists():
+        if not p.is_file():
+            raise ParameterError(f"{flag} {p}: exists and is not a regular file")
+        if not os.access(p, os.W_OK):
+            raise ParameterError(f"{flag} {p}: no permission to overwrite it")
+        return p
+    _check_creatable(p, flag)
+    return p
+
+
+def output_dir(path: str | Path, flag: str) -> Path:
+    """The path of a directory to write into (``--csv DIR``, ``batch --out DIR``), checked
+    before any work: not a file, not under a file, not under /proc, /sys or /dev, writable."""
+    p = Path(path)
+    resolved = p.absolute()
+    if resolved.parts[1:2] and resolved.parts[1] in ("proc", "sys", "dev"):
+        raise ParameterError(f"{flag} {p}: not a place for output files (/{resolved.parts[1]})")
+    if p.exists():
+        if not p.is_dir():
+            raise ParameterError(f"{flag} {p}: is a file; expected a directory")
+        if not os.access(p, os.W_OK | os.X_OK):
+            raise ParameterError(f"{flag} {p}: no permission to write in it")
+        return p
+    _check_creatable(p, flag)
+    return p
+
+
+def need_ray() -> None:
+    """ParameterError (exit 2, one line) when Ray, the ``ray`` extra, is not installed."""
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        raise ParameterError("--executor ray: Ray is not installed; "
+                             "pip install 'dispatchopt[ray]' (or use --executor process)") from None
+
+
 def load_problem(path: str | Path) -> Problem:
     """The scenario at ``path`` (FileNotFoundError when missing, ScenarioError when invalid)."""
     return load_scenario(existing(path, "scenario"))
@@ -70,28 +137,74 @@ def int_list(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
     if not values:
         raise argparse.ArgumentTypeError(f"expected at least one integer, got {text!r}")
+    bad = [v for v in values if not 0 <= v <= MAX_SEED]
+    if bad:
+        raise argparse.ArgumentTypeError(f"expected seeds from 0 to {MAX_SEED}, got {bad[0]} in {text!r}")
+    if len(values) > 10_000:
+        raise argparse.ArgumentTypeError(f"expected at most 10000 seeds, got {len(values)}")
     return values
 
 
-def positive_float(text: str) -> float:
-    """argparse type for a positive number of seconds."""
+MAX_SECONDS = 7 * 86_400.0
+"""Largest accepted time limit (a week): above it a limit is a typo, not a budget."""
+MAX_SEED = 2**31 - 1
+MAX_WORKERS = 1024
+MAX_SOLUTION_LIMIT = 10**9
+
+
+def _seconds(text: str, *, zero_ok: bool) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    low = "0" if zero_ok else "above 0"
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok) or value > MAX_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"expected a finite number of seconds {low} and at most {MAX_SECONDS:.0f} (a week), got {text!r}")
     return value
 
 
+def positive_float(text: str) -> float:
+    """argparse type for a positive, finite number of seconds, at most :data:`MAX_SECONDS`."""
+    return _seconds(text, zero_ok=False)
+
+
+def nonnegative_float(text: str) -> float:
+    """argparse type for a finite number of seconds from 0 (off) to :data:`MAX_SECONDS`."""
+    return _seconds(text, zero_ok=True)
+
+
+def bounded_int(low: int, high: int):
+    """argparse type for an integer in ``[low, high]``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected an integer from {low} to {high}, got {text!r}")
+        return value
+    return parse
+
+
 def positive_int(text: str) -> int:
-    """argparse type for an integer >= 1."""
+    """argparse type for an integer >= 1 (at most :data:`MAX_SOLUTION_LIMIT`)."""
+    return bounded_int(1, MAX_SOLUTION_LIMIT)(text)
+
+
+def seed_int(text: str) -> int:
+    """argparse type for a seed, 0 to 2**31 - 1."""
+    return bounded_int(0, MAX_SEED)(text)
+
+
+def nonnegative_minutes(text: str) -> float:
+    """argparse type for a finite, non-negative number of minutes (at most a week)."""
     try:
-        value = int(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a number of minutes, got {text!r}") from None
+    if not math.isfinite(value) or not 0 <= value <= 7 * 1440:
+        raise argparse.ArgumentTypeError(f"expected a finite number of minutes from 0 to {7 * 1440}, got {text!r}")
     return value
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from ..experiments.batch import run_batch
 from ..experiments.whatif import parse_vary, run_whatif
-from .common import (EXIT_FAILED, EXIT_OK, add_backend, add_time_limit, err, existing, int_list, out,
-                     positive_int)
+from .common import (EXIT_FAILED, EXIT_OK, MAX_WORKERS, add_backend, add_time_limit, bounded_int, err,
+                     existing, int_list, need_ray, out, output_dir, positive_int, seed_int)
 
 BATCH_COLUMNS = ("scenario", "variant", "backend", "seed", "status", "wall_s", "n_violations",
                  "on_time_rate", "late_jobs", "unassigned", "travel_minutes", "error")
@@ -37,7 +37,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="a knob and its values; repeat for several (variants: their product)")
     add_backend(p)
     p.add_argument("--template", metavar="TECH", help="technician id that add_technicians clones")
-    p.add_argument("--demand-seed", type=int, default=0, metavar="S",
+    p.add_argument("--demand-seed", type=seed_int, default=0, metavar="S",
                    help="seed of the demand resampling (default 0)")
     add_parallel_flags(p)
     p.set_defaults(func=cmd_whatif)
@@ -48,7 +48,7 @@ def add_parallel_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", type=int_list, default=[0], metavar="0,1,2",
                         help="comma-separated seeds (default 0)")
     add_time_limit(parser, "solver limit per run")
-    parser.add_argument("--workers", type=positive_int, default=2, metavar="W",
+    parser.add_argument("--workers", type=bounded_int(1, MAX_WORKERS), default=2, metavar="W",
                         help="parallel runs (default 2)")
     parser.add_argument("--executor", choices=("process", "ray"), default="process",
                         help="where runs execute (default process; ray needs the ray extra)")
@@ -60,8 +60,16 @@ def add_parallel_flags(parser: argparse.ArgumentParser) -> None:
                         help="results directory (runs already recorded there are not redone)")
 
 
+def check_parallel_flags(args: argparse.Namespace) -> None:
+    """Before any work: the results directory can be written, Ray is there when asked for."""
+    output_dir(args.out, "--out")
+    if args.executor == "ray":
+        need_ray()
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     """Run the batch, print its table; exit 1 when a run failed or a plan broke a hard rule."""
+    check_parallel_flags(args)
     scenarios = [existing(path, "scenario") for path in args.scenarios]
     table = run_batch(scenarios, backends=args.backend or ["ortools"], seeds=args.seeds,
                       time_limit_s=args.time_limit_s, workers=args.workers, executor=args.executor,
@@ -83,6 +91,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_whatif(args: argparse.Namespace) -> int:
     """Run the sweep, print each variant's main KPIs and deltas; exit 1 when a run failed."""
+    check_parallel_flags(args)
     base = existing(args.base, "scenario")
     vary = parse_vary(args.vary)
     summary = run_whatif(base, vary, backend=args.backend, seeds=args.seeds,

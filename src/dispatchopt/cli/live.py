@@ -29,7 +29,9 @@ from ..live.state import DispatchState
 from ..objective import plan_cost
 from ..scenario import save_scenario
 from ..solvers import solve
-from .common import EXIT_FAILED, EXIT_OK, existing, load_plan, load_problem, out, print_violations
+from .common import (EXIT_FAILED, EXIT_OK, existing, load_plan, load_problem, nonnegative_float,
+                     nonnegative_minutes, out, output_dir, output_file, positive_float, print_violations,
+                     seed_int)
 
 INSERT_REOPT_S = 0.0
 REPLAY_REOPT_S = 2.0
@@ -55,19 +57,19 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     add_reopt_flags(p, default_s=None)
     p.add_argument("--backend", default="ortools", help="backend of the morning plan (default ortools)")
-    p.add_argument("--time-limit-s", type=float, default=None, metavar="N",
+    p.add_argument("--time-limit-s", type=positive_float, default=None, metavar="N",
                    help="time limit of the morning plan (default: by size, 2-10 s)")
     p.set_defaults(func=cli_replay)
 
 
 def add_reopt_flags(p: argparse.ArgumentParser, *, default_s: float | None) -> None:
     """Flags of the OR-Tools re-optimisation that follows the immediate live answer."""
-    p.add_argument("--reopt-time-limit-s", dest="reopt_time_limit_s", type=float, default=default_s,
+    p.add_argument("--reopt-time-limit-s", dest="reopt_time_limit_s", type=nonnegative_float, default=default_s,
                    metavar="N", help="re-optimise with OR-Tools for N s after the immediate answer "
                    "(0 = immediate answer only; insert default 0, replay default 2)")
-    p.add_argument("--churn-penalty-min", type=float, default=30.0, metavar="MIN",
+    p.add_argument("--churn-penalty-min", type=nonnegative_minutes, default=30.0, metavar="MIN",
                    help="cost, in travel minutes, of moving a job to another technician (default 30)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed (default 0)")
+    p.add_argument("--seed", type=seed_int, default=0, metavar="S", help="seed (default 0)")
 
 
 def _write(update_state: DispatchState, target: Path) -> Path:
@@ -102,6 +104,7 @@ def _now_s(problem: Problem, text: str) -> int:
 def cli_insert(args: Any) -> int:
     """Insert the job(s) of ``--job`` into PLAN at ``--now``; print who goes, when, who is
     bumped and whom to call; write the new plan (and its scenario) to ``--out``."""
+    output_file(args.out, "--out")
     problem = load_problem(args.scenario)
     plan = load_plan(problem, args.plan)
     now = _now_s(problem, args.now)
@@ -228,6 +231,7 @@ def cli_replay(args: Any) -> int:
     """Replay EVENTS.jsonl against SCENARIO: the morning plan, then each event in order
     (immediate answer, then a short re-optimisation), a plan written after each; at the end
     the day as executed and its KPIs (on-time rate by category, travel, overtime)."""
+    output_dir(args.out, "--out")
     problem = load_problem(args.scenario)
     events_path = existing(args.events, "events file")
     raw_events = read_events(problem, events_path)

@@ -28,9 +28,17 @@ __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "build_parser", "main"]
 log = logging.getLogger("dispatchopt")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr (no usage block), exit 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        first = " ".join(message.split())
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {first} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``dispatchopt`` parser with every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="dispatchopt",
         description="Plan and re-plan field-service repair work with Google OR-Tools.",
         epilog="exit codes: 0 ok; 1 hard-rule violations or nothing plannable; 2 bad input")
@@ -38,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="log progress to stderr (-vv: debug)")
     # -v also after the command; SUPPRESS keeps a subcommand from resetting the count to 0
-    common = argparse.ArgumentParser(add_help=False)
+    common = OneLineParser(add_help=False)
     common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
                         help="log progress to stderr (-vv: debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -13,7 +13,7 @@ from ..audit.verify import verify
 from ..plan import Plan
 from ..solvers import solve
 from .common import (EXIT_FAILED, EXIT_OK, add_backend, add_time_limit, err, load_plan, load_problem,
-                     out, print_violations)
+                     out, output_dir, output_file, print_violations, seed_int)
 
 log = logging.getLogger("dispatchopt")
 
@@ -28,7 +28,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
                                    "rule, compute the KPIs and write the plan.")
     p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML/JSON file or CSV directory")
     add_time_limit(p)
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    p.add_argument("--seed", type=seed_int, default=0, metavar="S", help="random seed (default 0)")
     add_backend(p)
     p.add_argument("--out", metavar="PLAN.json", help="write the plan (with its KPIs) here")
     p.add_argument("--csv", metavar="DIR", help="write visits.csv, unassigned.csv and kpis.csv here")
@@ -51,6 +51,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
     """Load, solve, verify (a plan that breaks a hard rule is not written: exit 1), compute the
     KPIs, write ``--out`` / ``--csv`` and print the summary; exit 1 when nothing was plannable."""
     t0 = time.perf_counter()
+    if args.out:
+        output_file(args.out, "--out")
+    if args.csv:
+        output_dir(args.csv, "--csv")
     problem = load_problem(args.scenario)
     log.info("solving %s (%d jobs, %d technicians) with %s, limit %.1f s, seed %d",
              args.scenario, len(problem.jobs), len(problem.technicians), args.backend,
