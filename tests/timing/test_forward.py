@@ -195,3 +195,23 @@ def test_best_insertion_keeps_fixed_starts_and_can_fail():
     assert best_insertion(problem, "T1", [("JA", 10 * M)], "JB") is None
     with pytest.raises(ValueError, match="by must be"):
         best_insertion(problem, "T1", [], "JA", by="cost")
+
+
+def test_advance_keeps_the_scalars_apply_computes():
+    # A lunch break owed before the second visit: advance and apply agree on every field the
+    # forward pass reads (place, the trip home), and advance keeps no per-visit records.
+    problem = make_problem([tech("T1", breaks=[(60 * 60, 90 * 60, 30 * 60)])],
+                           [job("A", x=5, duration_min=50), job("B", x=8, duration_min=40)])
+    ctx = TechContext(problem, problem.technicians[0])
+    full = lean = ctx.empty()
+    for j in problem.jobs:
+        p = fz.place_job(problem, ctx, full, j)
+        q = fz.place_job(problem, ctx, lean, j)
+        assert not isinstance(p, str) and p == q
+        loc = problem.travel_matrix.index(j.location)
+        full = fz.apply(ctx, full, p, job_id=j.id, loc=loc, duration_s=j.duration_s, demand=j.demand)
+        lean = fz.advance(lean, q, loc=loc, duration_s=j.duration_s, demand=j.demand)
+        for name in ("loc", "free_s", "work_s", "travel_s", "n_jobs", "load", "taken", "return_s",
+                     "return_travel_s"):
+            assert getattr(lean, name) == getattr(full, name), name
+    assert full.taken == 1 and full.breaks and lean.starts == () and lean.breaks == ()
