@@ -24,6 +24,40 @@ scenarios/README.md), its travel matrix built, then timed:
 ``--growth`` runs days of 60 technicians per 1,000 jobs (60 x 1000 ... 300 x 5000) with the
 first time limit and reports how the wall time grows. Rows are printed as a markdown table and
 written to ``<out>/scale.csv`` / ``.md`` with ``--out``.
+
+Measured 2026-12-02 on the shared 2-core machine (load average 5-8: other jobs running; each
+size once), ``--workers 2``, inner ``auto`` (the portfolio per territory):
+
+| day | solver | limit | first feasible | final | on-time | assigned | travel min | per served | plan_cost | peak RSS self / child |
+| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |
+| 150 x 2000 | greedy | | 1.5 s | 1.5 s | 0.490 | 1255 | 11459 | 9.1 | 31.9 M | |
+| | decomposed (5 territories) | 60 s | 5.5 s | 58.5 s | 0.624 | 1413 | 6042 | 4.3 | 22.9 M | 189 / 254 MB |
+| | VROOM peer, x=5 | 60 s | | 66.7 s | 0.632 | 1393 | 7597 | 5.5 | 54.2 M | 452 MB |
+| 300 x 5000 | greedy | | 5.1 s | 5.1 s | 0.516 | 3240 | 22019 | 6.8 | 61.1 M | 808 MB |
+| | decomposed (9 territories) | 600 s | 16.3 s | 582.9 s | 0.691 | 3804 | 13230 | 3.5 | 39.7 M | 808 / 808 MB |
+| | VROOM peer, x=1 | 600 s | | 571.8 s | 0.664 | 3696 | 14432 | 3.9 | 86.5 M | 1723 MB |
+
+300 x 5000 phases: partition 0.6 s, territories 481 s (9 x 54-123 s on 2 workers), border
+repair 76 s, border LNS 24 s, verify 0.7 s. The child figure is ru_maxrss of the largest
+worker, which counts the parent's pages at fork time (spawn forks, then execs): an upper
+bound; self + 2 x child = 2.4 GB bounds the whole run (target 4 GB). On the same bundled
+150 x 2000 day at 60 s, the whole-day portfolio gave 0.522 / 1289 / 8.5 per served / 22.7 M
+against the decomposition's 0.588 / 1407 / 4.7 / 14.2 M (one run each, 07:20 code).
+
+Growth at a 60 s limit (60 technicians per 1,000 jobs; wall is the limit, 58.3-58.8 s):
+
+| jobs | territories | greedy alone | first feasible | on-time | assigned / dispatchable | plan_cost (greedy) |
+| --: | --: | --: | --: | --: | --: | --: |
+| 1000 | 2 | 0.4 s | 1.3 s | 0.489 | 634 / 997 | 6.75 M (10.6 M) |
+| 2000 | 4 | 0.6 s | 2.4 s | 0.507 | 1304 / 1997 | 16.0 M (21.7 M) |
+| 3000 | 6 | 3.5 s | 15.2 s | 0.554 | 2013 / 2997 | 30.1 M (41.8 M) |
+| 4000 | 7 | 5.9 s | 19.0 s | 0.583 | 2778 / 3997 | 29.8 M (41.7 M) |
+| 5000 | 9 | 6.1 s | 33.1 s | 0.599 | 3515 / 4997 | 48.8 M (61.1 M) |
+
+The first feasible plan is the whole-day greedy, run while the workers search: its time grows
+a little faster than linearly (plus the CPU it shares); the search grows linearly in the
+number of territories (about 30 technicians each), i.e. the time for the same effort per
+territory is about (jobs / 1,000) x (territory budget) / workers.
 """
 
 from __future__ import annotations
