@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from ..audit.belongs import load_plan_checked
 from ..domain import Problem
 from ..errors import ParameterError
 from ..plan import Plan
@@ -124,8 +125,9 @@ def load_problem(path: str | Path) -> Problem:
 
 
 def load_plan(problem: Problem, path: str | Path) -> Plan:
-    """The plan file at ``path``, read against ``problem``."""
-    return Plan.load(problem, existing(path, "plan file"))
+    """The plan file at ``path``, read against ``problem`` after checking that it belongs to it
+    (a JSON object, the same scenario name, known technician and job ids): PlanFormatError."""
+    return load_plan_checked(problem, existing(path, "plan file"))
 
 
 # -- argparse types and shared flags ------------------------------------------------------------

@@ -18,10 +18,11 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
+from ..audit.belongs import check_events, check_time_in_horizon
 from ..audit.kpi import compute_kpis, kpi_table
 from ..audit.verify import verify
 from ..domain import Problem
-from ..errors import EventError
+from ..errors import EventError, ParameterError
 from ..live.events import NewJob, apply, describe_event, event_to_json, parse_event, parse_job, read_events
 from ..live.notify import describe
 from ..live.replan import replan
@@ -54,7 +55,10 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
                        description="Replay EVENTS.jsonl against SCENARIO; write plans and a log.")
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("events", metavar="EVENTS.jsonl", help="one event per line")
-    p.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output directory (refused when it holds an earlier replay, unless --force)")
+    p.add_argument("--force", action="store_true",
+                   help="delete an earlier replay's files in --out (plans, updates.jsonl, kpis.json) first")
     add_reopt_flags(p, default_s=None)
     p.add_argument("--backend", default="ortools", help="backend of the morning plan (default ortools)")
     p.add_argument("--time-limit-s", type=positive_float, default=None, metavar="N",
@@ -96,9 +100,11 @@ def _read_jobs(path: str) -> tuple[Path, list]:
 
 def _now_s(problem: Problem, text: str) -> int:
     try:
-        return problem.clock.to_seconds(str(text))
+        now = problem.clock.to_seconds(str(text))
     except ValueError as exc:
         raise EventError(f"--now: bad time {text!r} ({exc})") from None
+    check_time_in_horizon(problem, now, what="--now")
+    return now
 
 
 def cli_insert(args: Any) -> int:
@@ -227,6 +233,45 @@ class _Replay:
         return EXIT_OK
 
 
+REPLAY_FILES = ("plan_*.json", "plan_*.scenario.yaml", "updates.jsonl", "day_executed.json",
+                "day_executed.scenario.yaml", "kpis.json")
+"""What a replay writes into its ``--out`` folder (and ``--force`` deletes)."""
+
+
+def _earlier_replay(directory: Path) -> list[Path]:
+    """The files of an earlier replay in ``directory``."""
+    if not directory.is_dir():
+        return []
+    return sorted({p for pattern in REPLAY_FILES for p in directory.glob(pattern) if p.is_file()})
+
+
+def _prepare_out(directory: Path, *, force: bool) -> None:
+    """Refuse (ParameterError, exit 2) a folder holding an earlier replay, or
+    with ``force`` delete that replay's files (nothing else in the folder)."""
+    stale = _earlier_replay(directory)
+    if stale and not force:
+        raise ParameterError(f"--out {directory}: holds an earlier replay ({len(stale)} file(s), e.g. "
+                             f"{stale[0].name}); choose another folder or add --force to replace it")
+    for path in stale:
+        path.unlink()
+
+
+def _validated_events(problem: Problem, events_path: Path) -> list[dict]:
+    """Every event of the file parsed and checked against the scenario before anything is solved:
+    the first bad one is an EventError naming its line."""
+    raw_events = read_events(problem, events_path)
+    parsed = []
+    for item in raw_events:
+        where = f"{events_path}: line {item['line']}"
+        try:
+            parsed.append((where, parse_event(problem, item["data"], source=where)))
+        except EventError as exc:
+            text = str(exc)
+            raise EventError(text if text.startswith(str(events_path)) else f"{where}: {text}") from None
+    check_events(problem, parsed)
+    return raw_events
+
+
 def cli_replay(args: Any) -> int:
     """Replay EVENTS.jsonl against SCENARIO: the morning plan, then each event in order
     (immediate answer, then a short re-optimisation), a plan written after each; at the end
@@ -234,8 +279,9 @@ def cli_replay(args: Any) -> int:
     output_dir(args.out, "--out")
     problem = load_problem(args.scenario)
     events_path = existing(args.events, "events file")
-    raw_events = read_events(problem, events_path)
+    raw_events = _validated_events(problem, events_path)
     replay = _Replay(args, problem)
+    _prepare_out(replay.out, force=bool(getattr(args, "force", False)))
     replay.out.mkdir(parents=True, exist_ok=True)
     result = solve(problem, backend=replay.backend, time_limit_s=replay.limit_s, seed=replay.seed)
     state = DispatchState.start(problem, result.plan, 0)
