@@ -89,7 +89,7 @@ def test_batch_errors_are_rows_workers_agree_and_reruns_are_skipped(tmp_path, sc
 
     out = tmp_path / "pool"
     assert sorted(p.name for p in (out / "plans").iterdir()) == [
-        f"{s}__greedy__s{seed}.json" for s in ("alpha", "beta") for seed in (0, 1)]
+        f"{s}__greedy__s{seed}__t5.json" for s in ("alpha", "beta") for seed in (0, 1)]
     assert len(list((out / "runs").glob("*.json"))) == 6
     assert len(pd.read_csv(out / "results.csv")) == 6
     parquet = pd.read_parquet(out / "results.parquet")
@@ -140,7 +140,7 @@ def test_bad_arguments_raise_before_running(kwargs, match):
 
 def test_clashing_labels_are_refused():
     problem = make_problem([tech("T1")], [job("J1")], name="same")
-    with pytest.raises(BatchError, match="two runs share the key 'same__greedy__s0'"):
+    with pytest.raises(BatchError, match="two runs share the key 'same__greedy__s0__t30'"):
         run_batch([problem, problem.replace(jobs=())], backends=("greedy",), progress=False)
 
 

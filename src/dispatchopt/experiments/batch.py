@@ -28,10 +28,12 @@ With ``out_dir`` every finished run leaves two files, both written atomically (t
 * ``out_dir/runs/<key>.json``: the run record (its table row, an input fingerprint, the
   violations, the traceback of an error),
 
-where ``<key>`` is ``<scenario>__<backend>__s<seed>`` (``<scenario>--<variant>__...`` for a
-what-if variant). A run whose record exists and whose fingerprint (a hash of the scenario
-file's bytes or of the Problem's fields, plus the time limit and solution limit) still matches
-is not redone, so an interrupted batch resumes where it stopped and a second identical call
+where ``<key>`` is ``<scenario>__<backend>__s<seed>__t<time limit>[__k<solution limit>]``
+(``<scenario>--<variant>__...`` for a what-if variant): a run with another time or solution
+limit has its own record and never overwrites or reuses another's. A run whose record exists
+and whose fingerprint (a hash of the scenario file's bytes or of the Problem's fields, the bytes
+of the graph / matrix files it names, the backend, seed, time limit and solution limit) still
+matches is not redone, so an interrupted batch resumes where it stopped and a second identical call
 does nothing new; failed runs are skipped too unless ``retry_errors=True`` (a fixed scenario
 file has a new fingerprint and is redone anyway). ``out_dir/results.csv`` and
 ``out_dir/results.parquet`` (when pyarrow is installed) are then rewritten from *all* records
@@ -165,7 +167,8 @@ def _plan_runs(items: list[BatchScenario], backends: list[str], seeds: list[int]
         digest = input_hash(source)
         for backend in backends:
             for seed in seeds:
-                key = run_key(label, backend, seed, variant=item.variant)
+                key = run_key(label, backend, seed, variant=item.variant, time_limit_s=time_limit_s,
+                              solution_limit=solution_limit)
                 where = f"{label!r}" + (f" variant {item.variant!r}" if item.variant else "")
                 if key in keys:
                     raise BatchError(f"scenarios: two runs share the key {key!r} ({keys[key]} and "
@@ -174,7 +177,8 @@ def _plan_runs(items: list[BatchScenario], backends: list[str], seeds: list[int]
                 runs.append(Run(key=key, scenario=label, variant=item.variant, source=source,
                                 backend=backend, seed=seed, time_limit_s=float(time_limit_s),
                                 solution_limit=solution_limit,
-                                fingerprint=fingerprint(digest, time_limit_s, solution_limit)))
+                                fingerprint=fingerprint(digest, time_limit_s, solution_limit,
+                                                        backend=backend, seed=seed)))
     return runs
 
 

@@ -153,6 +153,7 @@ def _lost(run: Run, exc: BaseException) -> dict[str, Any]:
                  " a script - a missing `if __name__ == '__main__':` guard around the call)")
     logger.error("batch: run %s lost: its worker failed: %s", run.key, text)
     row = {"scenario": run.scenario, "variant": run.variant, "backend": run.backend, "seed": run.seed,
+           "time_limit_s": float(run.time_limit_s), "solution_limit": run.solution_limit,
            "status": ERROR_STATUS, "wall_s": None, "error": f"worker: {text}"}
     return {"row": row, "plan": None, "violations": [], "traceback": None}
 

@@ -89,10 +89,19 @@ def scenario_label(item: BatchScenario) -> str:
     return path.stem
 
 
-def run_key(scenario: str, backend: str, seed: int, *, variant: str | None = None) -> str:
-    """File-name-safe key of a run: ``<scenario>[--<variant>]__<backend>__s<seed>``."""
+def run_key(scenario: str, backend: str, seed: int, *, variant: str | None = None,
+            time_limit_s: float | None = None, solution_limit: int | None = None) -> str:
+    """File-name-safe key of a run: ``<scenario>[--<variant>]__<backend>__s<seed>``, then, when
+    ``time_limit_s`` is given, the settings that change the result: ``__t<limit>`` and, with a
+    solution limit, ``__k<limit>`` (``small__ortools__s0__t30__k50``). Runs with other settings
+    have other keys, so they never overwrite (or reuse) each other's records."""
     name = scenario if not variant else f"{scenario}--{variant}"
-    return f"{_safe(name)}__{_safe(backend)}__s{int(seed)}"
+    key = f"{_safe(name)}__{_safe(backend)}__s{int(seed)}"
+    if time_limit_s is not None:
+        key += f"__t{float(time_limit_s):g}"
+        if solution_limit is not None:
+            key += f"__k{int(solution_limit)}"
+    return key
 
 
 def _safe(text: str) -> str:
@@ -102,10 +111,14 @@ def _safe(text: str) -> str:
 
 # -- fingerprints -------------------------------------------------------------------------------
 def input_hash(source: str | Problem) -> str:
-    """A hash of a scenario file's (or table directory's) bytes, or of a Problem's fields."""
+    """A hash of a scenario file's (or table directory's) bytes, or of a Problem's fields, plus
+    the bytes of the graph / matrix files its travel model names (a changed road file is a
+    changed input). A file scenario is loaded here to find them; one that does not load is
+    hashed by its bytes alone (its run fails in the worker and says why)."""
     digest = hashlib.sha256()
     if isinstance(source, Problem):
         digest.update(json.dumps(_canonical(source), sort_keys=True, default=str).encode())
+        _hash_travel_files(digest, source)
         return "problem:" + digest.hexdigest()
     path = Path(source)
     if path.is_file():
@@ -116,13 +129,30 @@ def input_hash(source: str | Problem) -> str:
             digest.update(member.read_bytes())
     else:
         return f"missing:{path}"
+    try:
+        problem = load_scenario(path)
+    except Exception:  # noqa: BLE001 - any failure is reported by the run itself, in its row
+        logger.debug("batch: %s does not load; hashed by its bytes only", path, exc_info=True)
+    else:
+        _hash_travel_files(digest, problem)
     return "file:" + digest.hexdigest()
 
 
-def fingerprint(input_digest: str, time_limit_s: float, solution_limit: int | None) -> str:
-    """What a recorded run must match to be reused: the input and the run settings."""
+def _hash_travel_files(digest: Any, problem: Problem) -> None:
+    for name in (problem.travel.graph, problem.travel.matrix):
+        if name is None:
+            continue
+        file = Path(name)
+        digest.update(f"travel:{file.name}\0".encode())
+        digest.update(file.read_bytes() if file.is_file() else b"missing")
+
+
+def fingerprint(input_digest: str, time_limit_s: float, solution_limit: int | None, *,
+                backend: str | None = None, seed: int | None = None) -> str:
+    """What a recorded run must match to be reused: the input and every run setting."""
     settings = json.dumps({"input": input_digest, "time_limit_s": float(time_limit_s),
-                           "solution_limit": solution_limit}, sort_keys=True)
+                           "solution_limit": solution_limit, "backend": backend, "seed": seed},
+                          sort_keys=True)
     return hashlib.sha256(settings.encode()).hexdigest()
 
 
@@ -168,7 +198,8 @@ def execute_run(run: Run, problem: Problem | None = None) -> dict[str, Any]:
     """
     started = time.perf_counter()
     row: dict[str, Any] = {"scenario": run.scenario, "variant": run.variant, "backend": run.backend,
-                           "seed": run.seed}
+                           "seed": run.seed, "time_limit_s": float(run.time_limit_s),
+                           "solution_limit": run.solution_limit}
     stage = "load"
     try:
         if problem is None:

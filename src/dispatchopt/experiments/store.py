@@ -24,11 +24,11 @@ logger = logging.getLogger("dispatchopt.experiments.batch")   # one logger for t
 RECORD_FORMAT = "dispatchopt-run/1"
 ID_COLUMNS = ("scenario", "variant", "backend", "seed")
 """Columns that identify a run; the table is sorted by them."""
-RUN_COLUMNS = ID_COLUMNS + ("status", "wall_s", "error", "n_violations", "objective", "n_jobs",
-                            "n_technicians")
+RUN_COLUMNS = ID_COLUMNS + ("time_limit_s", "solution_limit", "status", "wall_s", "error", "n_violations",
+                            "objective", "n_jobs", "n_technicians")
 """Columns every table has, in this order, before the KPI columns."""
 _TEXT_COLUMNS = ("scenario", "variant", "backend", "status", "error")
-_FLOAT_COLUMNS = ("wall_s", "objective")
+_FLOAT_COLUMNS = ("wall_s", "objective", "time_limit_s")
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -95,7 +95,8 @@ def results_table(rows: Iterable[dict[str, Any]]) -> "pd.DataFrame":
 
     rows = list(rows)
     rows.sort(key=lambda r: (str(r.get("scenario")), r.get("variant") is not None, str(r.get("variant") or ""),
-                             str(r.get("backend")), int(r.get("seed", 0))))
+                             str(r.get("backend")), int(r.get("seed", 0)), float(r.get("time_limit_s") or 0),
+                             int(r.get("solution_limit") or 0)))
     columns = list(RUN_COLUMNS)
     seen = set(columns)
     for row in rows:
@@ -108,7 +109,8 @@ def results_table(rows: Iterable[dict[str, Any]]) -> "pd.DataFrame":
         values = [row[name] for row in rows if row.get(name) is not None]
         if name in _TEXT_COLUMNS or (values and all(isinstance(v, str) for v in values)):
             table[name] = table[name].astype("string")
-        elif values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        elif name == "solution_limit" or (values and all(isinstance(v, int) and not isinstance(v, bool)
+                                                         for v in values)):
             table[name] = table[name].astype("Int64")
         elif name in _FLOAT_COLUMNS or (values and all(isinstance(v, (int, float)) and not isinstance(v, bool)
                                                        for v in values)):
