@@ -98,3 +98,28 @@ def test_executor_ray_without_ray_names_the_extra(tmp_path, small):
 @pytest.fixture
 def small():
     return SMALL
+
+
+def test_unreachable_ray_address_is_one_line_within_the_timeout(tmp_path, small):
+    import time
+
+    pytest.importorskip("ray")
+    t0 = time.perf_counter()
+    proc = run_cli("batch", str(small), "--out", str(tmp_path / "b"), "--executor", "ray",
+                   "--ray-address", "127.0.0.1:1", "--ray-timeout-s", "2", timeout=90)
+    assert_one_line_error(proc, "127.0.0.1:1", "no Ray cluster reachable within 2 s")
+    assert time.perf_counter() - t0 < 60
+    assert not (tmp_path / "b" / "runs").exists()
+
+
+def test_ray_client_address_is_refused_with_a_reason(tmp_path, small):
+    pytest.importorskip("ray")
+    proc = run_cli("batch", str(small), "--out", str(tmp_path / "b"), "--executor", "ray",
+                   "--ray-address", "ray://127.0.0.1:1", "--ray-timeout-s", "2", timeout=90)
+    line = assert_one_line_error(proc, "ray://127.0.0.1:1")
+    assert "pip install 'ray[client]'" in line or "no Ray cluster reachable" in line
+
+
+def test_ray_address_without_the_ray_executor_is_refused(tmp_path, small):
+    proc = run_cli("batch", str(small), "--out", str(tmp_path / "b"), "--ray-address", "auto", timeout=60)
+    assert_one_line_error(proc, "--ray-address", "--executor ray")

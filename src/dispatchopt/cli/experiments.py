@@ -6,10 +6,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..errors import ParameterError
 from ..experiments.batch import run_batch
 from ..experiments.whatif import parse_vary, run_whatif
 from .common import (EXIT_FAILED, EXIT_OK, MAX_WORKERS, add_backend, add_time_limit, bounded_int, err,
-                     existing, int_list, need_ray, out, output_dir, positive_int, seed_int)
+                     existing, int_list, need_ray, out, output_dir, positive_float, positive_int, seed_int)
 
 BATCH_COLUMNS = ("scenario", "variant", "backend", "seed", "status", "wall_s", "n_violations",
                  "on_time_rate", "late_jobs", "unassigned", "travel_minutes", "error")
@@ -53,7 +54,10 @@ def add_parallel_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--executor", choices=("process", "ray"), default="process",
                         help="where runs execute (default process; ray needs the ray extra)")
     parser.add_argument("--ray-address", metavar="ADDR",
-                        help="running Ray cluster to use with --executor ray ('auto', 'ray://host:10001')")
+                        help="running Ray cluster to use with --executor ray ('auto', 'host:6379', "
+                             "'ray://host:10001')")
+    parser.add_argument("--ray-timeout-s", type=positive_float, default=30.0, metavar="N",
+                        help="seconds allowed to reach --ray-address (default 30)")
     parser.add_argument("--solution-limit", type=positive_int, metavar="K",
                         help="stop OR-Tools after K improving solutions (reproducible runs)")
     parser.add_argument("--out", required=True, metavar="DIR",
@@ -65,6 +69,9 @@ def check_parallel_flags(args: argparse.Namespace) -> None:
     output_dir(args.out, "--out")
     if args.executor == "ray":
         need_ray()
+    elif args.ray_address:
+        raise ParameterError(f"--ray-address {args.ray_address!r}: given with --executor process; "
+                             "add --executor ray (or drop the address)")
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -74,7 +81,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     table = run_batch(scenarios, backends=args.backend or ["ortools"], seeds=args.seeds,
                       time_limit_s=args.time_limit_s, workers=args.workers, executor=args.executor,
                       ray_address=args.ray_address, out_dir=Path(args.out),
-                      solution_limit=args.solution_limit)
+                      solution_limit=args.solution_limit, ray_timeout_s=args.ray_timeout_s)
     columns = [c for c in BATCH_COLUMNS if c in table.columns
                and not (c in ("variant", "error") and table[c].isna().all())]
     out(table[columns].to_string(index=False))
@@ -97,7 +104,8 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     summary = run_whatif(base, vary, backend=args.backend, seeds=args.seeds,
                          time_limit_s=args.time_limit_s, workers=args.workers, executor=args.executor,
                          ray_address=args.ray_address, out_dir=Path(args.out), template=args.template,
-                         demand_seed=args.demand_seed, solution_limit=args.solution_limit)
+                         demand_seed=args.demand_seed, solution_limit=args.solution_limit,
+                         ray_timeout_s=args.ray_timeout_s)
     shown = ["variant", *vary, "n_runs", "n_errors"]
     for kpi in WHATIF_KPIS:
         shown += [c for c in (kpi, f"{kpi}_delta") if c in summary.columns]

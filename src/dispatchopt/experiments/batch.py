@@ -66,7 +66,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain import Problem
 from ..solvers import BACKENDS
-from .executors import EXECUTORS, execute_all
+from .executors import EXECUTORS, RAY_TIMEOUT_S, check_ray_address, execute_all
 from .runs import (ERROR_STATUS, BatchError, BatchScenario, Run, as_batch_scenario, fingerprint,
                    input_hash, run_key, scenario_label)
 from .store import ID_COLUMNS, RUN_COLUMNS, load_results, read_record, results_table, rewrite_results, save_outcome
@@ -86,7 +86,7 @@ def run_batch(scenarios: Iterable[str | Path | Problem | BatchScenario], *,
               time_limit_s: float = 30.0, workers: int = 2, executor: str = "process",
               ray_address: str | None = None, out_dir: str | Path | None = None,
               progress: bool = True, solution_limit: int | None = None,
-              retry_errors: bool = False) -> "pd.DataFrame":
+              retry_errors: bool = False, ray_timeout_s: float = RAY_TIMEOUT_S) -> "pd.DataFrame":
     """Plan every scenario with every backend and seed; return one KPI row per run.
 
     Parameters
@@ -114,6 +114,8 @@ def run_batch(scenarios: Iterable[str | Path | Problem | BatchScenario], *,
     solution_limit : passed to ``solve`` (OR-Tools stops after this many improving
         solutions: reproducible runs independent of machine speed).
     retry_errors : redo runs whose record holds an error.
+    ray_timeout_s : seconds allowed to reach the cluster at ``ray_address`` (checked before any
+        run starts: an unreachable address is a BatchError naming it).
 
     Returns
     -------
@@ -125,9 +127,8 @@ def run_batch(scenarios: Iterable[str | Path | Problem | BatchScenario], *,
     ------
     BatchError
         A bad argument (unknown executor or backend, ``workers < 1``, no scenarios, clashing
-        labels). Failures of single runs never raise: they are ``"error"`` rows.
-    ImportError
-        ``executor="ray"`` without Ray installed.
+        labels), ``executor="ray"`` without Ray installed, an unreachable ``ray_address``.
+        Failures of single runs never raise: they are ``"error"`` rows.
     """
     items = [as_batch_scenario(s) for s in scenarios]
     backends, seeds = list(backends), [int(seed) for seed in seeds]
@@ -143,8 +144,10 @@ def run_batch(scenarios: Iterable[str | Path | Problem | BatchScenario], *,
         if out is not None and persist:
             save_outcome(out, run, outcome)
 
+    if todo and executor == "ray" and ray_address:
+        check_ray_address(ray_address, ray_timeout_s)
     execute_all(todo, executor=executor, workers=workers, ray_address=ray_address,
-                progress=progress, on_result=finished)
+                progress=progress, on_result=finished, ray_timeout_s=ray_timeout_s)
 
     table = results_table([rows[run.key] for run in runs])
     if out is not None:

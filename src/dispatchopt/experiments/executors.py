@@ -11,12 +11,13 @@ import dataclasses
 import logging
 import logging.handlers
 import multiprocessing
+import socket
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from ..domain import Problem
-from .runs import ERROR_STATUS, Run, execute_run
+from .runs import ERROR_STATUS, BatchError, Run, execute_run
 
 logger = logging.getLogger("dispatchopt.experiments.batch")   # one logger for the batch machinery
 
@@ -28,8 +29,12 @@ EXECUTORS = ("process", "ray")
 _MP_START_METHOD = "spawn"
 
 
+RAY_TIMEOUT_S = 30.0
+"""Default time allowed to reach a Ray cluster named by ``ray_address``."""
+
+
 def execute_all(runs: list[Run], *, executor: str, workers: int, ray_address: str | None,
-                progress: bool, on_result: Callable[..., None]) -> None:
+                progress: bool, on_result: Callable[..., None], ray_timeout_s: float = RAY_TIMEOUT_S) -> None:
     """Execute ``runs`` (see the module doc); a failed run is an outcome, never an exception."""
     if not runs:
         return
@@ -47,7 +52,7 @@ def execute_all(runs: list[Run], *, executor: str, workers: int, ray_address: st
 
     try:
         if executor == "ray":
-            _run_ray(runs, workers=workers, ray_address=ray_address, done=done)
+            _run_ray(runs, workers=workers, ray_address=ray_address, done=done, timeout_s=ray_timeout_s)
         elif workers == 1:
             for run in runs:
                 done(run, execute_run(run))
@@ -103,15 +108,43 @@ def _init_worker_logging(log_queue, level: int) -> None:
     root.propagate = False
 
 
-def _run_ray(runs: list[Run], *, workers: int, ray_address: str | None, done: Callable[..., None]) -> None:
+def check_ray_address(address: str, timeout_s: float) -> None:
+    """BatchError unless the Ray cluster at ``address`` (``host:port`` or ``ray://host:port``;
+    ``auto`` is not probed) accepts a TCP connection within ``timeout_s`` seconds; a ``ray://``
+    address also needs the Ray client (grpcio)."""
+    if address == "auto":
+        return
+    text = address[len("ray://"):] if address.startswith("ray://") else address
+    host, sep, port_text = text.rpartition(":")
+    if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise BatchError(f"ray_address: expected 'auto', 'host:port' or 'ray://host:port', got {address!r}")
+    if address.startswith("ray://"):
+        try:
+            import grpc  # noqa: F401
+        except ImportError:
+            raise BatchError(f"ray_address {address!r}: a ray:// client address needs the Ray client, "
+                             "which is not installed: pip install 'ray[client]' (or give the cluster's "
+                             "host:port from one of its nodes)") from None
+    try:
+        with socket.create_connection((host.strip("[]"), int(port_text)), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or type(exc).__name__)
+        raise BatchError(f"ray_address {address!r}: no Ray cluster reachable within {timeout_s:g} s "
+                         f"({reason}); start one with `ray start --head` or check the address") from None
+
+
+def _run_ray(runs: list[Run], *, workers: int, ray_address: str | None, done: Callable[..., None],
+             timeout_s: float = RAY_TIMEOUT_S) -> None:
     try:
         import ray
     except ImportError:
-        raise ImportError("run_batch(executor='ray') needs Ray, which is not installed: "
-                          "pip install 'dispatchopt[ray]' (or use executor='process')") from None
+        raise BatchError("executor 'ray' needs Ray, which is not installed: "
+                         "pip install 'dispatchopt[ray]' (or use executor='process')") from None
     if ray.is_initialized():
         logger.info("batch: using the running Ray instance (workers=%d not applied)", workers)
     elif ray_address:
+        check_ray_address(ray_address, timeout_s)
         logger.info("batch: connecting to the Ray cluster at %s", ray_address)
         ray.init(address=ray_address, ignore_reinit_error=True, logging_level=logging.WARNING)
     else:

@@ -368,12 +368,13 @@ def run_whatif(base: str | Path | Problem, vary: Mapping[str, Sequence[Any]] | S
                backend: str = "ortools", seeds: Sequence[int] = (0,), time_limit_s: float = 30.0,
                workers: int = 2, executor: str = "process", ray_address: str | None = None,
                out_dir: str | Path | None = None, progress: bool = True, template: str | None = None,
-               demand_seed: int = 0, solution_limit: int | None = None) -> "pd.DataFrame":
+               demand_seed: int = 0, solution_limit: int | None = None,
+               ray_timeout_s: float = 30.0) -> "pd.DataFrame":
     """Plan every variant of ``base`` (see :func:`build_variants`) and compare it with the base.
 
     ``vary`` is a knob dict or the strings :func:`parse_vary` reads. The variants run through
     :func:`~dispatchopt.experiments.batch.run_batch` (same ``backend``/``seeds``/``time_limit_s``/
-    ``workers``/``executor``/``ray_address``/``out_dir``/``progress``/``solution_limit`` meaning;
+    ``workers``/``executor``/``ray_address``/``ray_timeout_s``/``out_dir``/``progress``/``solution_limit`` meaning;
     with ``out_dir`` the per-run table is in ``results.csv`` and this summary is written to
     ``whatif.csv``). ``base`` is loaded here when it is a path (a broken file raises).
 
@@ -404,7 +405,7 @@ def run_whatif(base: str | Path | Problem, vary: Mapping[str, Sequence[Any]] | S
     runs = run_batch([BatchScenario(source=p, name=label, variant=v_label) for v_label, _, p in variants],
                      backends=(backend,), seeds=seeds, time_limit_s=time_limit_s, workers=workers,
                      executor=executor, ray_address=ray_address, out_dir=out_dir, progress=progress,
-                     solution_limit=solution_limit)
+                     solution_limit=solution_limit, ray_timeout_s=ray_timeout_s)
     summary = summarize_whatif(runs, [(v_label, knobs) for v_label, knobs, _ in variants])
     if out_dir is not None:
         write_atomic(Path(out_dir) / "whatif.csv", summary.to_csv(index=False))
