@@ -155,6 +155,16 @@ def test_parallel_workers_give_the_inline_plan(day):
     assert parallel.plan.routes == inline.plan.routes and parallel.plan.unassigned == inline.plan.unassigned
 
 
+def test_inner_solve_is_the_callers_solve_in_workers_too(day):
+    own = solve_decomposed(day, time_limit_s=120, inner_backend="greedy", workers=1, n_territories=3,
+                           solution_limit=1)
+    given = solve_decomposed(day, time_limit_s=120, inner_backend="greedy", workers=2, n_territories=3,
+                             solution_limit=1, inner_solve=solve)
+    assert verify(day, given.plan) == []
+    assert given.plan.routes == own.plan.routes
+    assert {t["backend"] for t in given.stats.extra["territories"]} == {"greedy"}
+
+
 def test_one_territory_solves_the_whole_day(day):
     result = solve_decomposed(day, time_limit_s=60, inner_backend="greedy", n_territories=1)
     assert verify(day, result.plan) == []

@@ -46,6 +46,9 @@ from .territories import (MIN_TERRITORY_TECHNICIANS as MIN_TERRITORY_TECHNICIANS
 log = logging.getLogger("dispatchopt")
 
 BACKEND = "decomposed"
+INNER_BACKENDS = ("auto", "portfolio", "ortools", "vroom", "greedy")
+"""Territory backends without ``inner_solve``; ``"auto"`` is the portfolio (what ``solve``'s
+auto gives a field-service day of a territory's size)."""
 _BORDER_NEIGHBOURS = 2         # territories whose technicians a left-out job is offered to
 _BORDER_ITERATIONS = 50       # ruin-and-recreate iterations per border with a solution limit
 _REPAIR_SHARE = 0.12           # of the time limit kept for the border repair and the check
@@ -62,23 +65,42 @@ class _Task:
     time_limit_s: float
     seed: int
     solution_limit: int | None
+    inner_solve: Callable[..., Result] | None = None
 
 
 def solve_territory(task: _Task) -> tuple[int, Plan, str, float]:
     """Solve one territory (in a worker): (index, plan, backend used, wall seconds)."""
-    from . import choose_backend, solve
-
-    backend = task.backend
-    if backend == "auto":
-        backend = choose_backend(task.problem)
-        if backend == BACKEND:          # a territory is never split again
-            backend = "portfolio"
-    options = {}
-    if task.solution_limit is not None and backend in ("portfolio", "ortools"):
-        options["solution_limit"] = task.solution_limit
     start = time.perf_counter()
-    result = solve(task.problem, backend=backend, time_limit_s=task.time_limit_s, seed=task.seed, **options)
-    return task.index, result.plan, result.plan.solver.backend, time.perf_counter() - start
+    options = {}
+    if task.solution_limit is not None and task.backend in ("auto", "portfolio", "ortools"):
+        options["solution_limit"] = task.solution_limit
+    if task.inner_solve is not None:
+        result = task.inner_solve(task.problem, backend=task.backend, time_limit_s=task.time_limit_s,
+                                  seed=task.seed, **options)
+    else:
+        result = _solve_inner(task.problem, task.backend, task.time_limit_s, task.seed, options)
+    used = result.stats.extra.get("backend") or result.plan.solver.backend
+    return task.index, result.plan, used, time.perf_counter() - start
+
+
+def _solve_inner(problem: Problem, backend: str, time_limit_s: float, seed: int, options: dict) -> Result:
+    """A territory by one of :data:`INNER_BACKENDS` (this module does not import the package's
+    ``solve``, which calls it: pass ``inner_solve=dispatchopt.solvers.solve`` to use that)."""
+    if backend == "greedy":
+        from .greedy import solve_greedy
+
+        return solve_greedy(problem, seed=seed, time_limit_s=time_limit_s)
+    if backend == "vroom":
+        from .vroom_backend import solve_vroom
+
+        return solve_vroom(problem, time_limit_s=time_limit_s, seed=seed)
+    if backend == "ortools":
+        from .routing import solve_routing
+
+        return solve_routing(problem, time_limit_s=time_limit_s, seed=seed, **options)
+    from .portfolio import solve_portfolio      # "auto" on a field-service territory
+
+    return solve_portfolio(problem, time_limit_s=time_limit_s, seed=seed, **options)
 
 
 def _run_inline(tasks: list[_Task], meanwhile) -> list:
@@ -152,15 +174,16 @@ def _init_worker_logging(log_queue, level: int) -> None:
 def solve_decomposed(problem: Problem, *, time_limit_s: float, seed: int = 0, inner_backend: str = "auto",
                      workers: int = 2, ray_address: str | None = None, n_territories: int | None = None,
                      solution_limit: int | None = None,
-                     on_first_plan: Callable[[Plan], None] | None = None) -> Result:
+                     on_first_plan: Callable[[Plan], None] | None = None,
+                     inner_solve: Callable[..., Result] | None = None) -> Result:
     """Plan ``problem`` territory by territory (module doc); always a verified feasible plan.
 
     Parameters
     ----------
     time_limit_s : wall-clock budget of the whole call, in seconds.
     seed : seeds the partition and every territory's solve.
-    inner_backend : the backend each territory is solved with (a ``solvers.BACKENDS`` name;
-        ``"auto"`` picks per territory and never splits a territory again).
+    inner_backend : the backend each territory is solved with: one of :data:`INNER_BACKENDS`,
+        or with ``inner_solve`` any backend that function takes.
     workers : territories solved at a time: local processes (1: in this process), or the
         parallelism the budget is shared for on Ray.
     ray_address : a Ray cluster to run the territories on (``"auto"``, ``"ray://host:10001"``).
@@ -170,24 +193,28 @@ def solve_decomposed(problem: Problem, *, time_limit_s: float, seed: int = 0, in
         the border search then runs a fixed number of iterations: reproducible runs.
     on_first_plan : called, in this process, with the first feasible plan (the whole day by
         hand, made while the territories are searched) so that a caller can publish it early.
+    inner_solve : the function each territory is solved with, called like
+        ``dispatchopt.solvers.solve(sub, backend=, time_limit_s=, seed=[, solution_limit=])``
+        (picklable: a module-level function); default: the backends of :data:`INNER_BACKENDS`.
     """
     start = time.perf_counter()
-    _check(time_limit_s, inner_backend, workers, n_territories)
+    _check(time_limit_s, inner_backend if inner_solve is None else None, workers, n_territories)
     k = default_territories(problem) if n_territories is None else n_territories
     phases: dict[str, float] = {}
     territories = partition(problem, k, seed=seed) if k > 1 else []
     phases["partition_s"] = time.perf_counter() - start
     if len(territories) <= 1:
-        _, plan, used, wall = solve_territory(_Task(0, problem, inner_backend, time_limit_s, seed, solution_limit))
+        _, plan, used, wall = solve_territory(_Task(0, problem, inner_backend, time_limit_s, seed, solution_limit,
+                                                    inner_solve))
         return _result(problem, plan, time_limit_s, seed, start, used, {"territories_s": wall}, [], None)
     tasks = _tasks(problem, territories, time_limit_s - (time.perf_counter() - start), inner_backend,
-                   workers, seed, solution_limit)
+                   workers, seed, solution_limit, inner_solve)
     greedy: dict[str, object] = {}
 
     def meanwhile() -> None:            # the first feasible plan: the whole day by hand
-        from . import solve
+        from .greedy import solve_greedy
 
-        greedy["plan"] = solve(problem, backend="greedy", seed=seed).plan
+        greedy["plan"] = solve_greedy(problem, seed=seed).plan
         greedy["at_s"] = time.perf_counter() - start
         log.info("decomposed: first feasible plan (greedy, whole day) after %.1f s", greedy["at_s"])
         if on_first_plan is not None:
@@ -226,15 +253,13 @@ def _share_of(tasks: list[_Task], index: int) -> float:
     return next(t.time_limit_s for t in tasks if t.index == index)
 
 
-def _check(time_limit_s: float, inner_backend: str, workers: int, n_territories: int | None) -> None:
-    from . import BACKENDS
-
+def _check(time_limit_s: float, inner_backend: str | None, workers: int, n_territories: int | None) -> None:
     if isinstance(time_limit_s, bool) or not isinstance(time_limit_s, (int, float)) \
             or not math.isfinite(time_limit_s) or time_limit_s <= 0:
         raise ParameterError(f"time_limit_s: must be a positive finite number of seconds, got {time_limit_s!r}")
-    if inner_backend not in BACKENDS:
+    if inner_backend is not None and inner_backend not in INNER_BACKENDS:
         raise ParameterError(f"inner_backend: unknown backend {inner_backend!r} "
-                             f"(expected one of {', '.join(BACKENDS)})")
+                             f"(expected one of {', '.join(INNER_BACKENDS)}, or give inner_solve)")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ParameterError(f"workers: must be a positive integer, got {workers!r}")
     if n_territories is not None and (isinstance(n_territories, bool) or not isinstance(n_territories, int)
@@ -243,7 +268,7 @@ def _check(time_limit_s: float, inner_backend: str, workers: int, n_territories:
 
 
 def _tasks(problem: Problem, territories: list[Territory], left_s: float, backend: str, workers: int,
-           seed: int, solution_limit: int | None) -> list[_Task]:
+           seed: int, solution_limit: int | None, inner_solve: Callable[..., Result] | None) -> list[_Task]:
     """One task per territory, largest first; each gets time in proportion to its work, scaled
     so that the largest-first schedule on ``workers`` ends within the budget."""
     budget = max(1.0, left_s * (1 - _REPAIR_SHARE))
@@ -253,7 +278,7 @@ def _tasks(problem: Problem, territories: list[Territory], left_s: float, backen
         lanes[lanes.index(min(lanes))] += max(t.work_s, 1.0)
     per_work = 0.95 * budget / max(lanes)
     return [_Task(t.index, territory_problem(problem, t), backend,
-                  min(budget, max(1.0, per_work * max(t.work_s, 1.0))), seed, solution_limit)
+                  min(budget, max(1.0, per_work * max(t.work_s, 1.0))), seed, solution_limit, inner_solve)
             for t in ordered]
 
 
@@ -431,9 +456,9 @@ def _result(problem: Problem, plan: Plan, time_limit_s: float, seed: int, start:
         log.error("decomposed: the %s plan breaks %d hard rules (a bug), first: %s; not used",
                   label, len(violations), violations[0])
     if chosen is None:                       # nothing verified: the dispatcher by hand, whole day
-        from . import solve
+        from .greedy import solve_greedy
 
-        fallback = solve(problem, backend="greedy", seed=seed).plan
+        fallback = solve_greedy(problem, seed=seed).plan
         chosen = (plan_cost(problem, fallback), f"{BACKEND}:whole-day-greedy", fallback)
         status = SolveStatus.FALLBACK
     phases["verify_s"] = time.perf_counter() - t0
