@@ -24,14 +24,15 @@ from ..solvers import BACKENDS
 EXIT_OK = 0
 EXIT_FAILED = 1      # violations, nothing plannable, or failed batch / what-if runs
 EXIT_BAD_INPUT = 2   # bad scenario / plan / event file, missing path, bad usage
+EXIT_INTERRUPTED = 130   # Ctrl-C (SIGINT): what was finished is kept
 
 BACKEND_HELP = f"solver backend: {', '.join(BACKENDS)} (default ortools)"
 
 
 # -- printing (only cli/ prints) ----------------------------------------------------------------
-def out(text: str = "") -> None:
+def out(text: str = "", *, flush: bool = False) -> None:
     """Print a line of the command's output to stdout."""
-    print(text, file=sys.stdout)
+    print(text, file=sys.stdout, flush=flush)
 
 
 def err(text: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from ..audit.kpi import compute_kpis, flat_kpis, kpi_table
 from ..audit.verify import verify
 from ..plan import Plan
 from ..solvers import solve
-from .common import (EXIT_FAILED, EXIT_OK, add_backend, add_time_limit, err, load_plan, load_problem,
+from .common import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, add_backend, add_time_limit, err, load_plan, load_problem,
                      out, output_dir, output_file, print_violations, seed_int)
 
 log = logging.getLogger("dispatchopt")
@@ -59,7 +60,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
     log.info("solving %s (%d jobs, %d technicians) with %s, limit %.1f s, seed %d",
              args.scenario, len(problem.jobs), len(problem.technicians), args.backend,
              args.time_limit_s, args.seed)
-    result = solve(problem, backend=args.backend, time_limit_s=args.time_limit_s, seed=args.seed)
+    out(f"solving {args.scenario}: {len(problem.jobs)} jobs, {len(problem.technicians)} technicians, "
+        f"{args.backend}, limit {args.time_limit_s:g} s (Ctrl-C stops)", flush=True)
+    result = solve_interruptibly(problem, args)
+    if result is None:
+        return interrupted_solve(problem, args, time.perf_counter() - t0)
     plan = result.plan
     violations = verify(problem, plan)
     if violations:
@@ -91,6 +96,51 @@ def cmd_solve(args: argparse.Namespace) -> int:
         err("dispatchopt: nothing was plannable (status no_solution); see the reasons above")
         return EXIT_FAILED
     return EXIT_OK
+
+
+def solve_interruptibly(problem: Any, args: argparse.Namespace) -> Any:
+    """``solve`` in a worker thread, so that Ctrl-C reaches this (main) thread at once: the
+    result, or ``None`` on Ctrl-C. (Inside OR-Tools the interrupt is swallowed by its callback
+    bridge and the search runs to its limit; the solver offers no stop hook, so the thread is
+    left to end with the process.)"""
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["result"] = solve(problem, backend=args.backend, time_limit_s=args.time_limit_s,
+                                  seed=args.seed)
+        except BaseException as exc:   # handed to the main thread, raised there
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, name="dispatchopt-solve", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.1)
+    except KeyboardInterrupt:
+        return None
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def interrupted_solve(problem: Any, args: argparse.Namespace, elapsed_s: float) -> int:
+    """Ctrl-C during ``solve``: exit 130 with one line. With ``--out`` the plan at hand is
+    written: the search hands back nothing before its end, so that is the greedy plan (the
+    dispatcher-by-hand baseline, a fraction of a second), verified first."""
+    where = f"interrupted after {elapsed_s:.1f} s"
+    if not args.out:
+        err(f"dispatchopt: {where}; no plan written (no --out)")
+        return EXIT_INTERRUPTED
+    plan = solve(problem, backend="greedy", time_limit_s=10.0, seed=args.seed).plan
+    if verify(problem, plan):
+        err(f"dispatchopt: {where}; the greedy plan at hand breaks a hard rule; nothing written")
+        return EXIT_INTERRUPTED
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    plan.with_kpis(compute_kpis(problem, plan)).save(Path(args.out))
+    err(f"dispatchopt: {where}; the {args.backend} search keeps no plan to hand back, so the greedy "
+        f"plan ({len(plan.assigned_job_ids())} of {len(problem.jobs)} jobs, verified) was written to {args.out}")
+    return EXIT_INTERRUPTED
 
 
 def print_unassigned(plan: Plan, n_jobs: int, *, more_in: str | None = None) -> None:
