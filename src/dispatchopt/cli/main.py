@@ -21,7 +21,7 @@ import sys
 from .. import __version__
 from ..errors import DispatchOptError, SolverError
 from . import experiments, generate, live, solve
-from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, err
+from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, err
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "build_parser", "main"]
 
@@ -99,9 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         log.debug("bad input", exc_info=True)
         err(f"dispatchopt: error: {_describe(exc)}")
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        err("dispatchopt: interrupted")
-        return 130
+    except KeyboardInterrupt as exc:   # Ctrl-C; a batch says what it kept (BatchInterrupted)
+        detail = _describe(exc) if str(exc) else ""
+        err("dispatchopt: interrupted" + (f": {detail}" if detail else ""))
+        return EXIT_INTERRUPTED
     except BrokenPipeError:         # output piped into `head` and the like: stop quietly
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)

@@ -67,7 +67,7 @@ from typing import TYPE_CHECKING, Any
 from ..domain import Problem
 from ..solvers import BACKENDS
 from .executors import EXECUTORS, RAY_TIMEOUT_S, check_ray_address, execute_all
-from .runs import (ERROR_STATUS, BatchError, BatchScenario, Run, as_batch_scenario, fingerprint,
+from .runs import (ERROR_STATUS, BatchError, BatchInterrupted, BatchScenario, Run, as_batch_scenario, fingerprint,
                    input_hash, run_key, scenario_label)
 from .store import ID_COLUMNS, RUN_COLUMNS, load_results, read_record, results_table, rewrite_results, save_outcome
 
@@ -125,6 +125,9 @@ def run_batch(scenarios: Iterable[str | Path | Problem | BatchScenario], *,
 
     Raises
     ------
+    BatchInterrupted
+        Ctrl-C: the runs finished so far are recorded (``results.csv`` rewritten from them);
+        a KeyboardInterrupt, so callers that do not know it still stop.
     BatchError
         A bad argument (unknown executor or backend, ``workers < 1``, no scenarios, clashing
         labels), ``executor="ray"`` without Ray installed, an unreachable ``ray_address``.
@@ -146,8 +149,19 @@ def run_batch(scenarios: Iterable[str | Path | Problem | BatchScenario], *,
 
     if todo and executor == "ray" and ray_address:
         check_ray_address(ray_address, ray_timeout_s)
-    execute_all(todo, executor=executor, workers=workers, ray_address=ray_address,
-                progress=progress, on_result=finished, ray_timeout_s=ray_timeout_s)
+    n_before = len(rows)
+    try:
+        execute_all(todo, executor=executor, workers=workers, ray_address=ray_address,
+                    progress=progress, on_result=finished, ray_timeout_s=ray_timeout_s)
+    except KeyboardInterrupt:
+        n_new = len(rows) - n_before
+        if out is not None:
+            rewrite_results(out)
+        where = f"recorded in {out}; re-run the same command to resume" if out is not None else \
+            "not recorded (no out_dir)"
+        logger.info("batch: interrupted after %d of %d runs", n_new, len(todo))
+        raise BatchInterrupted(f"{n_new} of {len(todo)} runs finished before the interrupt, "
+                               f"{len(runs) - len(todo)} were already recorded; {where}") from None
 
     table = results_table([rows[run.key] for run in runs])
     if out is not None:
@@ -235,6 +249,6 @@ def _check_arguments(items: list[BatchScenario], backends: list[str], seeds: lis
         raise BatchError(f"backends: unknown backend {unknown[0]!r} (expected one of {', '.join(BACKENDS)})")
 
 
-__all__ = ["BatchError", "BatchScenario", "ERROR_STATUS", "EXECUTORS", "ID_COLUMNS", "RUN_COLUMNS",
+__all__ = ["BatchError", "BatchInterrupted", "BatchScenario", "ERROR_STATUS", "EXECUTORS", "ID_COLUMNS", "RUN_COLUMNS",
            "VOLATILE_COLUMNS", "kpi_columns", "load_results", "results_table", "run_batch", "run_key",
            "scenario_label"]

@@ -13,6 +13,7 @@ import logging.handlers
 import multiprocessing
 import socket
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -54,12 +55,28 @@ def execute_all(runs: list[Run], *, executor: str, workers: int, ray_address: st
         if executor == "ray":
             _run_ray(runs, workers=workers, ray_address=ray_address, done=done, timeout_s=ray_timeout_s)
         elif workers == 1:
-            for run in runs:
-                done(run, execute_run(run))
+            _run_inline(runs, done=done)
         else:
             _run_processes(runs, workers=workers, done=done)
     finally:
         bar.close()
+
+
+def _run_inline(runs: list[Run], *, done: Callable[..., None]) -> None:
+    """One run after the other, each in a worker thread of this process, so that Ctrl-C reaches
+    the main thread at once (inside OR-Tools it would be swallowed until the run ends); on
+    Ctrl-C the run in progress is abandoned (its daemon thread ends with the process)."""
+    for run in runs:
+        box: dict[str, Any] = {}
+        thread = threading.Thread(target=lambda r=run: box.update(outcome=execute_run(r)),
+                                  name=f"dispatchopt-run-{run.key}", daemon=True)
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.1)
+        if "outcome" not in box:     # execute_run raised (a bug: it turns failures into rows)
+            done(run, _lost(run, RuntimeError("the run ended without an outcome")), persist=False)
+        else:
+            done(run, box["outcome"])
 
 
 def _run_processes(runs: list[Run], *, workers: int, done: Callable[..., None]) -> None:
@@ -82,7 +99,11 @@ def _run_processes(runs: list[Run], *, workers: int, done: Callable[..., None]) 
                 done(run, _lost(run, exc), persist=False)
             else:
                 done(run, outcome)
-    except BaseException:   # Ctrl-C or a failing callback: drop the runs not started yet
+    except BaseException:   # Ctrl-C or a failing callback: drop the runs not started, stop the rest
+        # ProcessPoolExecutor has no public way to stop running work before Python 3.14
+        # (terminate_workers); its _processes map is the documented-by-source way meanwhile.
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     else:

@@ -36,6 +36,11 @@ class BatchError(ParameterError):
     """A batch or what-if request is malformed (bad argument, clashing scenario labels, bad knob)."""
 
 
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a batch: every finished run is recorded (and ``results.csv`` rewritten);
+    the message says how many, and that the same call resumes. Not an error: an interrupt."""
+
+
 @dataclasses.dataclass(frozen=True)
 class BatchScenario:
     """One scenario of a batch, with the labels its rows carry.
