@@ -103,3 +103,40 @@ def test_batch_interrupted_keeps_finished_records_and_resumes(tmp_path, workers)
     assert again.returncode == 0, again.stderr
     n_greedy_before = sum("greedy" in name for name in recorded)
     assert f"3 runs ({n_greedy_before} already recorded)" in again.stdout
+
+
+def _children(pid: int) -> set[int]:
+    try:
+        text = open(f"/proc/{pid}/task/{pid}/children").read()
+    except OSError:
+        return set()
+    return {int(x) for x in text.split()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_batch_workers_end_when_the_parent_is_killed(tmp_path):
+    out = tmp_path / "b"
+    proc = _start("batch", str(SMALL), "--backend", "ortools", "--seeds", "0,1", "--time-limit-s", "30",
+                  "--workers", "2", "--out", str(out))
+    deadline = time.monotonic() + 60
+    workers: set[int] = set()
+    while time.monotonic() < deadline and len(workers) < 3:    # two workers and the resource tracker
+        time.sleep(0.2)
+        workers = _children(proc.pid)
+    assert workers, "no worker processes seen"
+    time.sleep(3.0)                                            # the workers are solving now
+    proc.kill()
+    proc.communicate(timeout=30)                               # pipes close: no worker holds them
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers)
+    assert not list((out / "runs").glob("*.json")) if out.exists() else True

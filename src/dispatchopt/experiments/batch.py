@@ -154,14 +154,7 @@ def run_batch(scenarios: Iterable[str | Path | Problem | BatchScenario], *,
         execute_all(todo, executor=executor, workers=workers, ray_address=ray_address,
                     progress=progress, on_result=finished, ray_timeout_s=ray_timeout_s)
     except KeyboardInterrupt:
-        n_new = len(rows) - n_before
-        if out is not None:
-            rewrite_results(out)
-        where = f"recorded in {out}; re-run the same command to resume" if out is not None else \
-            "not recorded (no out_dir)"
-        logger.info("batch: interrupted after %d of %d runs", n_new, len(todo))
-        raise BatchInterrupted(f"{n_new} of {len(todo)} runs finished before the interrupt, "
-                               f"{len(runs) - len(todo)} were already recorded; {where}") from None
+        _interrupted(out, n_new=len(rows) - n_before, n_todo=len(todo), n_runs=len(runs))
 
     table = results_table([rows[run.key] for run in runs])
     if out is not None:
@@ -171,6 +164,17 @@ def run_batch(scenarios: Iterable[str | Path | Problem | BatchScenario], *,
         logger.warning("batch: %d of %d runs failed (status 'error'; see the error column)", n_errors, len(runs))
     table.attrs.update(n_runs=len(runs), n_executed=len(todo), n_skipped=len(runs) - len(todo))
     return table
+
+
+def _interrupted(out: Path | None, *, n_new: int, n_todo: int, n_runs: int) -> None:
+    """Ctrl-C: rewrite ``results.csv`` from the records kept, raise BatchInterrupted saying so."""
+    if out is not None:
+        rewrite_results(out)
+    where = (f"recorded in {out}; re-run the same command to resume" if out is not None
+             else "not recorded (no out_dir)")
+    logger.info("batch: interrupted after %d of %d runs", n_new, n_todo)
+    raise BatchInterrupted(f"{n_new} of {n_todo} runs finished before the interrupt, "
+                           f"{n_runs - n_todo} were already recorded; {where}") from None
 
 
 def _plan_runs(items: list[BatchScenario], backends: list[str], seeds: list[int], time_limit_s: float,

@@ -11,9 +11,11 @@ import dataclasses
 import logging
 import logging.handlers
 import multiprocessing
+import os
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -88,7 +90,7 @@ def _run_processes(runs: list[Run], *, workers: int, done: Callable[..., None]) 
     listener.start()
     level = logging.getLogger("dispatchopt").getEffectiveLevel()
     pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(runs)), mp_context=context,
-                                  initializer=_init_worker_logging, initargs=(log_queue, level))
+                                  initializer=_init_worker, initargs=(log_queue, level, os.getpid()))
     try:
         futures = {pool.submit(execute_run, run): run for run in runs}
         for future in cf.as_completed(futures):
@@ -113,6 +115,12 @@ def _run_processes(runs: list[Run], *, workers: int, done: Callable[..., None]) 
         log_queue.close()
 
 
+def _exit_with_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os._exit(1)     # the parent died: nobody is left to take this worker's result
+
+
 class _Forward(logging.Handler):
     """Hands a record from a worker to the logger of the same name in this process."""
 
@@ -122,7 +130,11 @@ class _Forward(logging.Handler):
             logger_.handle(record)
 
 
-def _init_worker_logging(log_queue, level: int) -> None:
+def _init_worker(log_queue, level: int, parent_pid: int) -> None:
+    """A worker's logging goes to the parent; the worker ends when the parent is gone (killed
+    with SIGKILL, a pool's workers would otherwise live on, holding its pipes)."""
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), name="dispatchopt-orphan-watch",
+                     daemon=True).start()
     root = logging.getLogger("dispatchopt")
     root.handlers[:] = [logging.handlers.QueueHandler(log_queue)]
     root.setLevel(level)
