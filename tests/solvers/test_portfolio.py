@@ -68,3 +68,36 @@ def test_exploration_level_falls_with_size_and_rises_with_budget():
                                      [job(f"J{i}", x=i % 50) for i in range(2000)])
     assert exploration_for(small, 1.0) == 2
     assert exploration_for(big, 2.0) < exploration_for(big, 200.0)
+
+
+def test_big_day_path_runs_vroom_then_the_priority_repair_then_the_lns(monkeypatch):
+    """Days above ORTOOLS_MAX_JOBS (here lowered to 5): no OR-Tools phase; VROOM, then the
+    repair of what it dropped, then the LNS; the plan verifies and is the cheapest phase's."""
+    from dispatchopt.solvers import portfolio
+
+    monkeypatch.setattr(portfolio, "ORTOOLS_MAX_JOBS", 5)
+    problem = day()
+    result = portfolio.solve_portfolio(problem, time_limit_s=10, solution_limit=10)
+    assert verify(problem, result.plan) == []
+    costs = result.stats.extra["costs"]
+    names = set(costs)
+    level = portfolio.BIG_EXPLORATION
+    assert {"start", f"vroom(x={level})", f"vroom(x={level})+repair", "lns"} == names
+    assert costs[f"vroom(x={level})+repair"] <= costs[f"vroom(x={level})"] + 1e-6
+    assert result.stats.objective == min(costs.values())
+    assert "ortools_s" not in result.stats.extra["phases"]
+
+
+def test_plan_summary_counts_on_time_assigned_and_missed_emergencies():
+    from dispatchopt.solvers.portfolio import plan_summary
+
+    problem = day()
+    plan = start_plan(problem)
+    summary = plan_summary(problem, plan)
+    assert summary["assigned"] == len(plan.assigned_job_ids())
+    empty = plan.__class__(scenario=plan.scenario, clock=plan.clock, solver=plan.solver, routes=(),
+                           unassigned=())
+    out = plan_summary(problem, empty)
+    emergencies = sum(j.category == "emergency" for j in problem.jobs)
+    assert out == {"on_time_rate": 0.0, "assigned": 0, "travel_per_served": 0.0, "emergency_missed": emergencies}
+    assert 0 < summary["on_time_rate"] <= 1

@@ -17,6 +17,18 @@ Phases (each timed; the times land in ``Result.stats.extra["phases"]``):
    Days of more than :data:`ORTOOLS_MAX_JOBS` jobs skip it (at 150 x 2000 the warm start was
    refused after 11.5 s of a 60 s run) and give the time to the LNS.
 
+Big days (more than :data:`ORTOOLS_MAX_JOBS` jobs) run another schedule: the start (greedy +
+repair, :data:`BIG_START_SHARE`), VROOM at level 5 until :data:`BIG_VROOM_END`, the priority
+repair of what VROOM dropped (heavy jobs eject light ones) until :data:`BIG_REPAIR_END`, then the
+LNS from that repaired plan. Why (bundled 150 x 2000 load-1.2 day, 60 s, phase log): the old
+schedule ran VROOM at level 0 (1,443 served, but 40 road repairs dropped: plan_cost 43.9 M, above
+the start's 28.0 M), so the LNS started from the start plan (1,256 served, 9.1 travel min per
+served job) and ended at 0.539 on time / 1,304 served / 8.20 min. VROOM level 5 reaches the same
+plan in 15 s or 33 s (54.2 M, 1,393 served, 5.45 min: its search ends before the timeout), and
+the repair is what removes the heavy drops (about one road repair per 2 s). Measured at 60 s:
+0.645 on time / 1,452 served / 5.50 min per served job / plan_cost 26.2 M / 58.6 s (VROOM peer,
+level 5 for the whole limit: 0.630 / 1,395 / 5.49 / 43.6 M).
+
 Measured on a generated 40 x 300 load-1.2 day at 30 s (busy machine, one run each; VROOM
 peer 0.886 on time / 271 served / 6.88 travel min per served job): VROOM -> OR-Tools 0.913 /
 277 / 6.03 (plan_cost 367,162); VROOM -> LNS (all the time) 0.902 / 278 / 7.88 (294,672);
@@ -36,10 +48,12 @@ import logging
 import time
 from dataclasses import replace
 
+from .. import rules
 from ..domain import Problem
 from ..objective import plan_cost
 from ..plan import Plan
 from .base import Result, Statistics
+from .repair import repair_plan
 from .start import start_plan
 from .vroom_backend import crew_fixes_of, polish, solve_vroom, status_of
 
@@ -54,6 +68,18 @@ LNS_SHARE = 0.6            # of the time left after VROOM, for the ruin-and-recr
 # lateness x3), so it never won and cost 4 s: off by default.
 POLISH_SHARE = 0.15        # of the time limit at most, for the VROOM polish of the best plan
 ORTOOLS_MAX_JOBS = 1000    # above: no OR-Tools phase (restoring a 2,000-job warm start takes minutes)
+# Days of more than ORTOOLS_MAX_JOBS jobs (no OR-Tools phase): ends of the phases as shares of the limit.
+BIG_START_SHARE = 0.05     # the start (greedy + repair, the construction if time is left): it fixes the crews
+BIG_EXPLORATION = 5        # VROOM's level on those days
+BIG_VROOM_END = 0.4        # VROOM runs until then
+# VROOM's timeout as a share of the time to BIG_VROOM_END: at 2,000 jobs on a loaded machine level 5
+# overran its timeout by 15-45 % (15 s -> 21.6 s, 33 s -> 37.9 s) plus ~3 s mapping back
+BIG_VROOM_TIMEOUT_SHARE = 0.8
+# the priority repair of what VROOM dropped until then; the LNS has the rest. The repair of VROOM's
+# 2,000-job plan (level 5, 15 s) gets about one road repair in per 2 s: plan_cost 54.2 M -> 36.6 M in
+# 5 s, 34.1 M in 10 s, 31.3 M in 20 s, 28.9 M in 40 s (1,393 -> 1,432 served, travel 5.45 -> 5.71 min
+# per served job, on time 0.632 -> 0.633)
+BIG_REPAIR_END = 0.75
 LNS_ITERATIONS_PER_SOLUTION = 5   # with a solution limit: the LNS iteration budget per OR-Tools solution
 
 
@@ -67,6 +93,23 @@ def exploration_for(problem: Problem, budget_s: float) -> int:
         if size * per_unit <= budget_s:
             return level
     return 0
+
+
+def plan_summary(problem: Problem, plan: Plan) -> dict[str, float]:
+    """What the phase log reports of a plan: on-time rate of the dispatchable jobs (as
+    ``audit.kpi``: served, started by the due and inside the window), jobs planned, travel
+    minutes per planned job, and emergencies (weight >= 100) late or left out."""
+    starts: dict[str, int] = {}
+    travel_s = 0
+    for route in plan.routes:
+        travel_s += sum(v.travel_s for v in route.visits) + (route.ret.travel_s if route.ret else 0)
+        for v in route.visits:
+            starts[v.job] = max(starts.get(v.job, v.start_s), v.start_s)
+    plannable = [job for job in problem.jobs if job.dispatchable]
+    on_time = sum(rules.on_time(job, starts.get(job.id)) for job in plannable)
+    missed = sum(not rules.on_time(job, starts.get(job.id)) for job in plannable if problem.weight(job) >= 100)
+    return {"on_time_rate": on_time / max(1, len(plannable)), "assigned": len(starts),
+            "travel_per_served": travel_s / 60 / max(1, len(starts)), "emergency_missed": missed}
 
 
 def _lns_improve():
@@ -103,29 +146,43 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
     def keep(name: str, plan: Plan) -> None:
         cost = plan_cost(problem, plan)
         candidates.append((cost, name, plan))
-        log.info("portfolio: %s cost %.1f, %d jobs planned", name, cost, len(plan.assigned_job_ids()))
+        summary = plan_summary(problem, plan)
+        log.info("portfolio: %s cost %.1f, on time %.3f, %d jobs planned, travel %.2f min per served job, "
+                 "%d emergencies late or out (%.2f s)", name, cost, summary["on_time_rate"],
+                 summary["assigned"], summary["travel_per_served"], summary["emergency_missed"],
+                 time.perf_counter() - t0)
 
     fixed = solution_limit is not None
+    big = not use_ortools and len(problem.jobs) > ORTOOLS_MAX_JOBS
     if initial is not None:
         start = initial
     else:
-        start = start_plan(problem, seed=seed, deadline=None if fixed else t0 + 0.1 * time_limit_s)
+        share = BIG_START_SHARE if big else 0.1
+        start = start_plan(problem, seed=seed, deadline=None if fixed else t0 + share * time_limit_s)
     phases["start_s"] = time.perf_counter() - t0
     keep("start", start)
     if use_vroom and initial is None and any(j.dispatchable for j in problem.jobs):
         t1 = time.perf_counter()
-        budget = min(time_limit_s * vroom_share, deadline - t1)
-        level = exploration if exploration is not None else exploration_for(problem, budget)
-        if budget > 0.05:
-            vr = solve_vroom(problem, time_limit_s=budget, seed=seed, exploration=level,
-                             fixed_crews=crew_fixes_of(problem, start), relax=vroom_relax, deterministic=fixed)
-            keep(f"vroom(x={level})", vr.plan)
-        phases["vroom_s"] = time.perf_counter() - t1
+        if big:
+            _big_vroom_phase(problem, start, keep, t0=t0, time_limit_s=time_limit_s, deadline=deadline,
+                             seed=seed, exploration=exploration, fixed=fixed, phases=phases)
+        else:
+            budget = min(time_limit_s * vroom_share, deadline - t1)
+            level = exploration if exploration is not None else exploration_for(problem, budget)
+            if budget > 0.05:
+                vr = solve_vroom(problem, time_limit_s=budget, seed=seed, exploration=level,
+                                 fixed_crews=crew_fixes_of(problem, start), relax=vroom_relax,
+                                 deterministic=fixed)
+                keep(f"vroom(x={level})", vr.plan)
+        phases["vroom_s"] = time.perf_counter() - t1 - phases.get("repair_s", 0.0)
     # The LNS knows no churn: a warm re-plan that prices moved jobs goes to OR-Tools alone.
     improve = _lns_improve() if use_lns and not (initial is not None and churn_penalty_min > 0) else None
     if improve is not None and (fixed or deadline - time.perf_counter() > 0.2):
         t2 = time.perf_counter()
-        keep("lns", _lns_phase(problem, min(candidates, key=lambda c: c[0])[2], improve, seed=seed,
+        # big days: from VROOM's repaired plan (it serves more, with less travel, than the start,
+        # which is often cheaper only by the emergencies VROOM left late); else the cheapest
+        lns_from = [c for c in candidates if big and c[1].endswith("+repair")] or [min(candidates, key=lambda c: c[0])]
+        keep("lns", _lns_phase(problem, lns_from[0][2], improve, seed=seed,
                                deadline=deadline, share=lns_share if use_ortools else 1.0,
                                solution_limit=solution_limit))
         phases["lns_s"] = time.perf_counter() - t2
@@ -143,6 +200,27 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
                                        phases=phases))
         phases["ortools_s"] = time.perf_counter() - t3
     return _result(problem, candidates, phases, started=t0, time_limit_s=time_limit_s, seed=seed)
+
+
+def _big_vroom_phase(problem: Problem, start: Plan, keep, *, t0: float, time_limit_s: float, deadline: float,
+                     seed: int, exploration: int | None, fixed: bool, phases: dict) -> None:
+    """Days of more than :data:`ORTOOLS_MAX_JOBS` jobs: VROOM (level :data:`BIG_EXPLORATION`,
+    first pass with SLA dues as hard window ends, then the dropped ones relaxed) until
+    :data:`BIG_VROOM_END` of the time limit, then the priority repair (heavy jobs VROOM dropped
+    eject lighter ones) until :data:`BIG_REPAIR_END`; each phase's end is a fixed point of the
+    limit, so one that starts late gets less and none steals from the LNS after it."""
+    level = BIG_EXPLORATION if exploration is None else exploration
+    budget = (min(t0 + BIG_VROOM_END * time_limit_s, deadline) - time.perf_counter()) * BIG_VROOM_TIMEOUT_SHARE
+    if budget <= 0.05 and not fixed:
+        return
+    vr = solve_vroom(problem, time_limit_s=max(budget, 0.05), seed=seed, exploration=level,
+                     fixed_crews=crew_fixes_of(problem, start), relax=True, repair=False, deterministic=fixed)
+    keep(f"vroom(x={level})", vr.plan)
+    t1 = time.perf_counter()
+    repaired = repair_plan(problem, vr.plan, deadline_s=None if fixed else
+                           max(t1 + 0.05, min(t0 + BIG_REPAIR_END * time_limit_s, deadline)))
+    phases["repair_s"] = time.perf_counter() - t1
+    keep(f"vroom(x={level})+repair", repaired)
 
 
 def _lns_phase(problem: Problem, best: Plan, improve, *, seed: int, deadline: float, share: float,
@@ -182,4 +260,4 @@ def _result(problem: Problem, candidates: list[tuple[float, str, Plan]], phases:
                                            extra={"backend": used, "phases": phases, "costs": costs}))
 
 
-__all__ = ["BACKEND", "exploration_for", "solve_portfolio"]
+__all__ = ["BACKEND", "exploration_for", "plan_summary", "solve_portfolio"]
