@@ -66,7 +66,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain import Problem
 from ..solvers import BACKENDS
-from .executors import EXECUTORS, RAY_TIMEOUT_S, check_ray_address, execute_all
+from .executors import EXECUTORS, RAY_TIMEOUT_S, execute_all
 from .runs import (ERROR_STATUS, BatchError, BatchInterrupted, BatchScenario, Run, as_batch_scenario, fingerprint,
                    input_hash, run_key, scenario_label)
 from .store import ID_COLUMNS, RUN_COLUMNS, load_results, read_record, results_table, rewrite_results, save_outcome
@@ -147,14 +147,11 @@ def run_batch(scenarios: Iterable[str | Path | Problem | BatchScenario], *,
         if out is not None and persist:
             save_outcome(out, run, outcome)
 
-    if todo and executor == "ray" and ray_address:
-        check_ray_address(ray_address, ray_timeout_s)
-    n_before = len(rows)
-    try:
+    try:     # an unreachable ray_address is found (within ray_timeout_s) before any run starts
         execute_all(todo, executor=executor, workers=workers, ray_address=ray_address,
                     progress=progress, on_result=finished, ray_timeout_s=ray_timeout_s)
     except KeyboardInterrupt:
-        _interrupted(out, n_new=len(rows) - n_before, n_todo=len(todo), n_runs=len(runs))
+        _interrupted(out, n_new=len(rows) - (len(runs) - len(todo)), n_todo=len(todo), n_runs=len(runs))
 
     table = results_table([rows[run.key] for run in runs])
     if out is not None:
