@@ -26,7 +26,7 @@ EXIT_FAILED = 1      # violations, nothing plannable, or failed batch / what-if 
 EXIT_BAD_INPUT = 2   # bad scenario / plan / event file, missing path, bad usage
 EXIT_INTERRUPTED = 130   # Ctrl-C (SIGINT): what was finished is kept
 
-BACKEND_HELP = f"solver backend: {', '.join(BACKENDS)} (default ortools)"
+BACKEND_HELP = f"solver backend: {', '.join(BACKENDS)} (default auto: the engine that plans best for the problem)"
 
 
 # -- printing (only cli/ prints) ----------------------------------------------------------------
@@ -218,11 +218,11 @@ def add_time_limit(parser: argparse.ArgumentParser, what: str = "solver wall-clo
 
 
 def add_backend(parser: argparse.ArgumentParser, *, repeatable: bool = False) -> None:
-    """``--backend B``, one of :data:`~dispatchopt.solvers.BACKENDS` (default ortools); with
+    """``--backend B``, one of :data:`~dispatchopt.solvers.BACKENDS` (default auto); with
     ``repeatable`` the flag may be given several times (a list, ``None`` when not given)."""
     if repeatable:
         parser.add_argument("--backend", choices=BACKENDS, action="append", metavar="B",
                             help=BACKEND_HELP + "; repeat for several")
     else:
-        parser.add_argument("--backend", choices=BACKENDS, default="ortools", metavar="B",
+        parser.add_argument("--backend", choices=BACKENDS, default="auto", metavar="B",
                             help=BACKEND_HELP)

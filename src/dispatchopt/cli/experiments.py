@@ -78,7 +78,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     """Run the batch, print its table; exit 1 when a run failed or a plan broke a hard rule."""
     check_parallel_flags(args)
     scenarios = [existing(path, "scenario") for path in args.scenarios]
-    table = run_batch(scenarios, backends=args.backend or ["ortools"], seeds=args.seeds,
+    table = run_batch(scenarios, backends=args.backend or ["auto"], seeds=args.seeds,
                       time_limit_s=args.time_limit_s, workers=args.workers, executor=args.executor,
                       ray_address=args.ray_address, out_dir=Path(args.out),
                       solution_limit=args.solution_limit, ray_timeout_s=args.ray_timeout_s)

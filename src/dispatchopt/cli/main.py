@@ -21,6 +21,8 @@ import sys
 from .. import __version__
 from ..errors import DispatchOptError, SolverError
 from . import experiments, generate, live, solve
+from .report import add_report_parser
+from .simulate import add_simulate_parser
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, err
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "build_parser", "main"]
@@ -52,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for group in (solve, experiments, live, generate):   # the order of the help listing
         group.add_parsers(sub, common)
+    add_report_parser(sub, common)
+    add_simulate_parser(sub, common)
     return parser
 
 

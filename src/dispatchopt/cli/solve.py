@@ -13,6 +13,7 @@ from ..audit.kpi import compute_kpis, flat_kpis, kpi_table
 from ..audit.verify import verify
 from ..plan import Plan
 from ..solvers import solve
+from .report import write_plan_report
 from .common import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, add_backend, add_time_limit, err, load_plan, load_problem,
                      out, output_dir, output_file, print_violations, seed_int)
 
@@ -33,6 +34,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     add_backend(p)
     p.add_argument("--out", metavar="PLAN.json", help="write the plan (with its KPIs) here")
     p.add_argument("--csv", metavar="DIR", help="write visits.csv, unassigned.csv and kpis.csv here")
+    p.add_argument("--report", metavar="REPORT.html", help="write the HTML plan report here")
     p.set_defaults(func=cmd_solve)
 
     p = sub.add_parser("verify", parents=[common], help="check a plan against every hard rule",
@@ -56,6 +58,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         output_file(args.out, "--out")
     if args.csv:
         output_dir(args.csv, "--csv")
+    if args.report:
+        output_file(args.report, "--report")
     problem = load_problem(args.scenario)
     log.info("solving %s (%d jobs, %d technicians) with %s, limit %.1f s, seed %d",
              args.scenario, len(problem.jobs), len(problem.technicians), args.backend,
@@ -81,17 +85,21 @@ def cmd_solve(args: argparse.Namespace) -> int:
         log.info("plan written to %s", target)
     if args.csv:
         write_csv(plan, Path(args.csv))
+    if args.report:
+        write_plan_report(problem, plan, args.report, violations=violations)
 
     status = getattr(result.status, "value", result.status)
     out(kpi_table(plan.kpis))
     out()
-    out(f"status: {status}")
+    out(f"status: {status} (backend {plan.solver.backend})")
     out(f"wall time: {result.stats.wall_s:.2f} s solver, {time.perf_counter() - t0:.2f} s total")
     print_unassigned(plan, len(problem.jobs), more_in=args.out)
     if args.out:
         out(f"plan: {args.out}")
     if args.csv:
         out(f"tables: {args.csv}")
+    if args.report:
+        out(f"report: {args.report}")
     if status == "no_solution":
         err("dispatchopt: nothing was plannable (status no_solution); see the reasons above")
         return EXIT_FAILED
