@@ -24,10 +24,14 @@ LNS from that repaired plan. Why (bundled 150 x 2000 load-1.2 day, 60 s, phase l
 schedule ran VROOM at level 0 (1,443 served, but 40 road repairs dropped: plan_cost 43.9 M, above
 the start's 28.0 M), so the LNS started from the start plan (1,256 served, 9.1 travel min per
 served job) and ended at 0.539 on time / 1,304 served / 8.20 min. VROOM level 5 reaches the same
-plan in 15 s or 33 s (54.2 M, 1,393 served, 5.45 min: its search ends before the timeout), and
-the repair is what removes the heavy drops (about one road repair per 2 s). Measured at 60 s:
-0.645 on time / 1,452 served / 5.50 min per served job / plan_cost 26.2 M / 58.6 s (VROOM peer,
-level 5 for the whole limit: 0.630 / 1,395 / 5.49 / 43.6 M).
+plan with timeouts of 15 s or 33 s on a loaded machine (54.2 M, 1,393 served, 5.45 min), and the
+repair is what removes the heavy drops (about one road repair per 2 s). Measured at 60 s (load
+about 2): repair until 75 %: 0.645 / 1,452 served / 5.50 min / plan_cost 26.2 M, and 0.648 / 1,453
+/ 5.57 / 26.7 M; until 60 % (kept: the LNS, -5.1 M in 22.5 s, gains more per second than the
+repair): 0.651 / 1,457 / 5.55 / 26.7 M, 20 reachable emergencies late or out; VROOM until 70 %
+with 60 % for its first pass: the LNS (5.6 s) ended at 27.2 M, above the start's 27.0 M, and the
+start (0.492 / 1,257 / 9.07) was returned. VROOM peer (level 5, the whole limit), same load:
+0.607 / 1,362 / 6.06 / 31.2 M, 14 reachable emergencies late or out; loaded: 0.630 / 1,395 / 5.49.
 
 Measured on a generated 40 x 300 load-1.2 day at 30 s (busy machine, one run each; VROOM
 peer 0.886 on time / 271 served / 6.88 travel min per served job): VROOM -> OR-Tools 0.913 /
@@ -75,11 +79,12 @@ BIG_VROOM_END = 0.4        # VROOM runs until then
 # VROOM's timeout as a share of the time to BIG_VROOM_END: at 2,000 jobs on a loaded machine level 5
 # overran its timeout by 15-45 % (15 s -> 21.6 s, 33 s -> 37.9 s) plus ~3 s mapping back
 BIG_VROOM_TIMEOUT_SHARE = 0.8
-# the priority repair of what VROOM dropped until then; the LNS has the rest. The repair of VROOM's
+BIG_FIRST_PASS_SHARE = 0.45  # of VROOM's time for its hard-SLA pass (the relaxed pass has the rest)
+# the priority repair of what VROOM dropped until BIG_REPAIR_END; the LNS has the rest. The repair of VROOM's
 # 2,000-job plan (level 5, 15 s) gets about one road repair in per 2 s: plan_cost 54.2 M -> 36.6 M in
 # 5 s, 34.1 M in 10 s, 31.3 M in 20 s, 28.9 M in 40 s (1,393 -> 1,432 served, travel 5.45 -> 5.71 min
 # per served job, on time 0.632 -> 0.633)
-BIG_REPAIR_END = 0.75
+BIG_REPAIR_END = 0.6
 LNS_ITERATIONS_PER_SOLUTION = 5   # with a solution limit: the LNS iteration budget per OR-Tools solution
 
 
@@ -179,9 +184,9 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
     improve = _lns_improve() if use_lns and not (initial is not None and churn_penalty_min > 0) else None
     if improve is not None and (fixed or deadline - time.perf_counter() > 0.2):
         t2 = time.perf_counter()
-        # big days: from VROOM's repaired plan (it serves more, with less travel, than the start,
-        # which is often cheaper only by the emergencies VROOM left late); else the cheapest
-        lns_from = [c for c in candidates if big and c[1].endswith("+repair")] or [min(candidates, key=lambda c: c[0])]
+        # big days: from VROOM's repaired plan (more served, less travel: module doc); else the cheapest
+        lns_from = [c for c in candidates if big and c[1].endswith("+repair")]
+        lns_from = lns_from or [min(candidates, key=lambda c: c[0])]
         keep("lns", _lns_phase(problem, lns_from[0][2], improve, seed=seed,
                                deadline=deadline, share=lns_share if use_ortools else 1.0,
                                solution_limit=solution_limit))
@@ -214,7 +219,8 @@ def _big_vroom_phase(problem: Problem, start: Plan, keep, *, t0: float, time_lim
     if budget <= 0.05 and not fixed:
         return
     vr = solve_vroom(problem, time_limit_s=max(budget, 0.05), seed=seed, exploration=level,
-                     fixed_crews=crew_fixes_of(problem, start), relax=True, repair=False, deterministic=fixed)
+                     fixed_crews=crew_fixes_of(problem, start), relax=True, repair=False, deterministic=fixed,
+                     first_pass_share=BIG_FIRST_PASS_SHARE)
     keep(f"vroom(x={level})", vr.plan)
     t1 = time.perf_counter()
     repaired = repair_plan(problem, vr.plan, deadline_s=None if fixed else

@@ -322,7 +322,8 @@ def status_of(problem: Problem, plan: Plan) -> SolveStatus:
 
 def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, exploration: int = 5,
                 fixed_crews: CrewFixes | None = None, threads: int = 1, hard_sla: bool = True,
-                relax: bool = True, repair: bool = True, deterministic: bool = False) -> Result:
+                relax: bool = True, repair: bool = True, deterministic: bool = False,
+                first_pass_share: float = 0.45) -> Result:
     """Plan ``problem`` with VROOM (see the module doc); every plan returned verifies clean.
 
     ``time_limit_s`` bounds the whole call; VROOM's own timeout is what is left of it.
@@ -332,6 +333,7 @@ def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, explora
     is still unassigned to ``repair_plan``. ``seed`` is recorded (VROOM is deterministic).
     ``deterministic``: VROOM runs its exploration to the end (no timeout) and the repair has no
     deadline, so the same call gives the same plan on any machine (the time limit is not kept).
+    ``first_pass_share``: the first (hard-SLA) pass's share of the time when a relaxed pass follows.
     """
     if not 0 <= int(exploration) <= 5:
         raise ParameterError(f"exploration: must be 0..5, got {exploration!r}")
@@ -355,7 +357,7 @@ def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, explora
         return plan_from_sequences(problem, _sequences(model, raw), info, excluded), model
 
     t1 = time.perf_counter()
-    plan, model = one_pass((), max(0.05, (deadline - t1) * (0.45 if hard_sla and relax else 0.85)))
+    plan, model = one_pass((), max(0.05, (deadline - t1) * (first_pass_share if hard_sla and relax else 0.85)))
     phases["vroom_s"] = time.perf_counter() - t1
     cost = plan_cost(problem, plan)
     dropped = sorted(j for j in model.tightened if j not in plan.assigned_job_ids())
