@@ -24,6 +24,7 @@ import pytest
 from dispatchopt.scenario import load_scenario, problem_from_dict
 from dispatchopt.synth.generate import generate_scenario
 from dispatchopt.travel import build_travel_matrix
+from dispatchopt.travel import matrix_of
 
 REPO = Path(__file__).resolve().parents[1]
 CITY_DAY = REPO / "scenarios" / "city_day.yaml"
@@ -33,7 +34,7 @@ NOW_S = 3 * 3600                    # 10:00 on city_day's clock (start 07:00)
 @pytest.fixture(scope="module")
 def city_day():
     problem = load_scenario(CITY_DAY)
-    problem.travel_matrix           # the cached one, for the paths that read it
+    matrix_of(problem)           # the cached one, for the paths that read it
     return problem
 
 

@@ -7,7 +7,7 @@
 ``--generate NxM:LOAD,...`` builds loaded days with ``dispatchopt.synth.generate_scenario(N, M,
 seed=--seed, target_load=LOAD)`` (named ``gen<N>x<M>-l<LOAD>``); ``--scenarios`` adds files.
 In one run, for each day, every solver plans the SAME Problem object, so they read the same
-travel matrix (``problem.travel_matrix``, built once before any solver is timed):
+travel matrix (``matrix_of(problem)``, built once before any solver is timed):
 
 - ``greedy``: ``solve(problem, backend="greedy")`` (the dispatcher by hand);
 - any other name of ``dispatchopt.solvers.BACKENDS`` (``auto``, ``portfolio``, ``ortools``,
@@ -54,6 +54,7 @@ from dispatchopt.audit.verify import verify  # noqa: E402
 from dispatchopt.scenario import problem_from_dict  # noqa: E402
 from dispatchopt.solvers.vroom_backend import due_reachable  # noqa: E402
 from dispatchopt.synth import generate_scenario  # noqa: E402
+from dispatchopt.travel import matrix_of  # noqa: E402
 
 log = logging.getLogger("field_bench")
 
@@ -188,7 +189,7 @@ def bench_scenario(path: Path | tuple[str, Problem], *, solvers: list[str], time
     if solo:
         problem, stem = without_crews(problem), f"{stem}-solo"
     t0 = time.perf_counter()
-    matrix = problem.travel_matrix            # built once, shared by every solver
+    matrix = matrix_of(problem)            # built once, shared by every solver
     facts = {
         "scenario": stem, "name": problem.name, "technicians": len(problem.technicians),
         "jobs": len(problem.jobs), "dispatchable": sum(j.dispatchable for j in problem.jobs),

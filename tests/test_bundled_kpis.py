@@ -16,6 +16,7 @@ from dispatchopt.audit.kpi import compute_kpis
 from dispatchopt.scenario import load_scenario
 from dispatchopt.solvers import solve
 from dispatchopt.audit.verify import verify
+from dispatchopt.travel import matrix_of
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 EMERGENCY_WEIGHT = 100
@@ -23,7 +24,7 @@ EMERGENCY_WEIGHT = 100
 
 def reachable_in_time(problem, job) -> bool:
     """Some qualified technician, leaving its depot at its shift start, is on site by the due time."""
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     for tech in rules.qualified_leads(problem, job):
         for shift in tech.shifts:
             start = max(shift.start_s + matrix.travel_s(tech.start, job.location), rules.earliest_start_s(job))
@@ -116,6 +117,6 @@ def test_road_graph_scenarios_verify(name):
 
 
 def test_road_closure_makes_trips_longer():
-    base = load_scenario(SCENARIOS / "road_graph" / "scenario.yaml").travel_matrix.seconds
-    closed = load_scenario(SCENARIOS / "road_graph" / "closure.yaml").travel_matrix.seconds
+    base = matrix_of(load_scenario(SCENARIOS / "road_graph" / "scenario.yaml")).seconds
+    closed = matrix_of(load_scenario(SCENARIOS / "road_graph" / "closure.yaml")).seconds
     assert (closed >= base).all() and (closed > base).any()

@@ -28,6 +28,7 @@ from dispatchopt.audit.verify import verify
 from dispatchopt.scenario import load_scenario, problem_from_dict
 from dispatchopt.solvers import solve
 from dispatchopt.synth import generate_scenario
+from dispatchopt.travel import matrix_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -64,7 +65,7 @@ def test_bundled_scenario_loads(name):
     assert problem.technicians and problem.jobs
     assert str(problem.clock.plan_day) == "2026-11-23"
     assert problem.clock.timezone == "Asia/Shanghai"
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     assert matrix.seconds.shape[0] >= len({j.location.key() for j in problem.jobs})
     assert (matrix.seconds < 3 * 3600).all(), "every place should be reachable within the city"
 
@@ -151,8 +152,8 @@ def test_road_graph_closure_closes_a_bridge():
     assert len(closed) >= 2 and all(graph.has_edge(str(a), str(b)) for a, b in closed)
     assert any(graph.edges[str(a), str(b)].get("bridge") for a, b in closed)
     assert {k: v for k, v in closure.items() if k != "name"} == {k: v for k, v in base.items() if k != "name"}
-    open_m = load_scenario(BUNDLED["road_graph"]).travel_matrix.seconds
-    closed_m = load_scenario(BUNDLED["road_graph_closure"]).travel_matrix.seconds
+    open_m = matrix_of(load_scenario(BUNDLED["road_graph"])).seconds
+    closed_m = matrix_of(load_scenario(BUNDLED["road_graph_closure"])).seconds
     assert (closed_m >= open_m).all() and (closed_m > open_m).any()
 
 

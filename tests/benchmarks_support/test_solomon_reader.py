@@ -13,6 +13,7 @@ from helpers import make_plan
 
 from dispatchopt.audit.verify import format_violations, verify
 from dispatchopt.timing.schedule import build_route
+from dispatchopt.travel import matrix_of
 
 REPO = Path(__file__).resolve().parents[2]
 C101 = REPO.parent / "shared" / "benchmarks" / "solomon" / "C101.txt"
@@ -53,7 +54,7 @@ def test_read_c101_sizes_and_conventions():
 def test_travel_seconds_are_truncated_distance_times_60():
     problem = solomon.read_solomon(C101)
     inst = solomon.parse_solomon(C101)
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     points = [problem.technicians[0].start] + [job.location for job in problem.jobs]
     rows = [matrix.index(p) for p in points]
     assert np.array_equal(matrix.seconds[np.ix_(rows, rows)], inst.tenths() * 6)

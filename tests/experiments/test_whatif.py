@@ -18,6 +18,7 @@ from dispatchopt.domain import TravelSpec
 from dispatchopt.errors import ScenarioError, TravelError
 from dispatchopt.experiments.whatif import (BASE_LABEL, DEMAND_JITTER_S, build_variants, parse_vary,
                                 resolve_closures, run_whatif)
+from dispatchopt.travel import matrix_of
 
 
 def base_problem():
@@ -66,7 +67,7 @@ def test_cartesian_product_labels_and_base_identity():
 
 def test_variants_pickle_for_worker_processes():
     base = base_problem()
-    base.travel_matrix  # a cached property already computed must not break pickling either
+    matrix_of(base)  # a cached property already computed must not break pickling either
     for _, problem in build_variants(base, {"add_technicians": [1], "demand": [1.5], "speed_factor": [0.5]}):
         clone = pickle.loads(pickle.dumps(problem))
         assert clone == problem
@@ -151,7 +152,7 @@ def test_speed_factor_slows_every_trip():
     (_, problem), = build_variants(base, {"speed_factor": [0.5]})
     assert problem.travel.speed_factor == pytest.approx(0.4)      # relative to the base's factor
     assert problem.jobs == base.jobs and problem.technicians == base.technicians
-    slow, fast = problem.travel_matrix.seconds, base.travel_matrix.seconds
+    slow, fast = matrix_of(problem).seconds, matrix_of(base).seconds
     assert (slow[fast > 0] > fast[fast > 0]).all()
 
 
@@ -181,8 +182,8 @@ def test_close_roads_by_edge_list_and_by_name(graph_problem):
     assert variants["close_roads=B-C"].travel.closed_edges == (("B", "C"),)
     assert set(variants["close_roads=Main Street"].travel.closed_edges) == {("A", "B"), ("B", "C")}
     a, c = base.technicians[0].start, base.jobs[0].location
-    assert base.travel_matrix.travel_s(a, c) == 10 * M
-    assert variants["close_roads=B-C"].travel_matrix.travel_s(a, c) == 65 * M   # round by the bypass
+    assert matrix_of(base).travel_s(a, c) == 10 * M
+    assert matrix_of(variants["close_roads=B-C"]).travel_s(a, c) == 65 * M   # round by the bypass
     assert resolve_closures(base, [("C", "D")]) == (("C", "D"),)
 
 

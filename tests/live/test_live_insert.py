@@ -20,6 +20,7 @@ from dispatchopt.timing.schedule import build_route
 from dispatchopt.solvers import solve
 from dispatchopt.audit.verify import verify
 from helpers import H, M, job, make_plan, make_problem, route, tech
+from dispatchopt.travel import matrix_of
 
 ROOT = Path(__file__).resolve().parents[2]
 VALID = dt.date(2030, 1, 1)
@@ -196,7 +197,7 @@ def _reachable_in_time(state, emergency: Job) -> bool:
             frozen.append((job_id, starts[job_id]))
         prev_end = max([s + problem.job(j).duration_s for j, s in frozen] + [now])
         loc = problem.job(frozen[-1][0]).location if frozen else tech_.start
-        earliest = max(prev_end, now) + problem.travel_matrix.travel_s(loc, emergency.location)
+        earliest = max(prev_end, now) + matrix_of(problem).travel_s(loc, emergency.location)
         if earliest > emergency.due_s:
             continue
         for start in range(earliest, emergency.due_s + 1, 60):

@@ -22,6 +22,7 @@ from dispatchopt.synth.generate import generate_scenario
 from dispatchopt.travel import build_travel_matrix
 from dispatchopt.audit.verify import verify
 from helpers import H, M, job, make_plan, make_problem, route, tech
+from dispatchopt.travel import matrix_of
 
 
 def _day():
@@ -113,12 +114,12 @@ def test_carried_matrix_equals_a_full_rebuild(model):
     else:
         problem, _ = _day()
         new_loc = Location(x=37.3, y=-12.9)
-    problem.travel_matrix
+    matrix_of(problem)
     added = job("NEW", received_s=0)
     added = type(added)(**{**added.__dict__, "location": new_loc})
     new = problem.replace(jobs=problem.jobs + (added,))
     new, buffer = carry_matrix(problem, new, None)
-    carried = new.travel_matrix
+    carried = matrix_of(new)
     rebuilt = build_travel_matrix(new)
     locs = list(rebuilt.locations)
     a = np.array([[carried.travel_s(p, q) for q in locs] for p in locs])
@@ -133,7 +134,7 @@ def test_carried_matrix_equals_a_full_rebuild(model):
                                                             "location": Location(lat=36.1, lon=120.36)
                                                             if model == "haversine" else Location(x=1.5, y=2.5)}),))
     again, _ = carry_matrix(new, again, buffer)
-    assert again.travel_matrix.seconds.shape[0] == carried.seconds.shape[0] + 1
+    assert matrix_of(again).seconds.shape[0] == carried.seconds.shape[0] + 1
     assert (carried.seconds == before).all()
     # ... and a second branch from the same matrix copies instead of overwriting
     other = new.replace(jobs=new.jobs + (type(added)(**{**added.__dict__, "id": "NEW3",
@@ -141,7 +142,7 @@ def test_carried_matrix_equals_a_full_rebuild(model):
                                                             if model == "haversine" else Location(x=-4.0, y=8.0)}),))
     other, _ = carry_matrix(new, other, buffer)
     n = carried.seconds.shape[0]
-    assert (again.travel_matrix.seconds[:n, n] != other.travel_matrix.seconds[:n, n]).any()
+    assert (matrix_of(again).seconds[:n, n] != matrix_of(other).seconds[:n, n]).any()
     assert (carried.seconds == before).all()
 
 
@@ -172,12 +173,12 @@ def test_a_new_place_on_the_road_graph_keeps_every_row():
     plan = solve(problem, backend="greedy").plan
     now = problem.clock.to_seconds("2026-11-23T10:00")
     state = DispatchState.start(problem, plan, now)
-    before = state.problem.travel_matrix
+    before = matrix_of(state.problem)
     new = parse_job(problem, {"id": "G1", "location": {"lat": 36.0811, "lon": 120.4022},
                               "category": "urgent", "skills": {"plumbing": 1}, "duration_minutes": 30},
                     now_s=now)
     update = apply(state, NewJob(at_s=now, job=new))
-    after = update.problem.travel_matrix
+    after = matrix_of(update.problem)
     assert after.seconds.shape[0] == before.seconds.shape[0] + 1
     assert (after.seconds[:-1, :-1] == before.seconds).all()
     assert verify(update.problem, update.plan) == []

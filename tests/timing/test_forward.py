@@ -13,6 +13,7 @@ from dispatchopt.timing.forward import (TechContext, route_failure,
                                         schedule_route)
 from dispatchopt.timing.insertion import best_position as best_insertion
 from helpers import job, make_problem, tech
+from dispatchopt.travel import matrix_of
 
 M = 60
 H = 3600
@@ -208,7 +209,7 @@ def test_advance_keeps_the_scalars_apply_computes():
         p = fz.place_job(problem, ctx, full, j)
         q = fz.place_job(problem, ctx, lean, j)
         assert not isinstance(p, str) and p == q
-        loc = problem.travel_matrix.index(j.location)
+        loc = matrix_of(problem).index(j.location)
         full = fz.apply(ctx, full, p, job_id=j.id, loc=loc, duration_s=j.duration_s, demand=j.demand)
         lean = fz.advance(lean, q, loc=loc, duration_s=j.duration_s, demand=j.demand)
         for name in ("loc", "free_s", "work_s", "travel_s", "n_jobs", "load", "taken", "return_s",

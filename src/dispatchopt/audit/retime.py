@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..domain import Job, Location, Problem, Technician
 from ..plan import Route, Visit
+from ..travel import matrix_of
 
 # -- interval arithmetic ----------------------------------------------------------------------
 Interval = tuple[int, int]
@@ -126,7 +127,7 @@ def time_route(problem: Problem, route: Route) -> TimedRoute | None:
     if not problem.has_technician(route.technician):
         return None
     tech = problem.technician(route.technician)
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     visits = tuple((v, problem.job(v.job)) for v in route.visits if problem.has_job(v.job))
     breaks = tuple(sorted((b.start_s, b.end_s) for b in route.breaks))
     departure = route.departure_s if route.departure_s is not None else tech.shift_start_s

@@ -1,7 +1,7 @@
 """The independent verifier: re-times a plan from the Problem alone and lists every broken rule.
 
 ``verify(problem, plan)`` never trusts a solver's figures. It reads the job and technician
-data, the one travel matrix (``problem.travel_matrix``) and the *decisions* of the plan (who
+data, the one travel matrix (``matrix_of(problem)``) and the *decisions* of the plan (who
 visits which job, in which order, when service starts, which breaks are taken, when the route
 departs) and recomputes everything else: service ends, travel, distances, lateness, earliest
 arrivals and returns. The qualification rules come from :mod:`dispatchopt.rules` (stated once);

@@ -26,7 +26,6 @@ from .job import Job
 from .sla import SlaLevel
 from .technician import Technician
 from .time import Clock
-from .travel import TravelMatrix  # transitional
 from .travel import TravelSpec as TravelSpec
 
 T = TypeVar("T")
@@ -123,18 +122,6 @@ class Problem:
 
     def policy(self, category: str) -> str:
         return self.preemption.get(category, "finish_current")
-
-    # >>> transitional travel_matrix (issue 7)
-    # Callers move to dispatchopt.travel.matrix_of(problem); the lead runs
-    # /tmp/swap_travel_matrix.py at the end of the step, which rewrites every call site and
-    # deletes this block, the only place where the domain still reaches into travel/.
-    @cached_property
-    def travel_matrix(self) -> TravelMatrix:
-        """The one travel matrix of this problem (``dispatchopt.travel.matrix_of``)."""
-        from ..travel import matrix_of
-
-        return matrix_of(self)
-    # <<< transitional travel_matrix
 
     def replace(self, **changes) -> "Problem":
         """A new Problem with fields changed, cross-checked (a :class:`ScenarioError` names the

@@ -14,6 +14,7 @@ from .. import rules
 from ..domain import Job, Shift
 from ..errors import EventError, ScenarioError
 from ..timing.schedule import build_route
+from ..travel import matrix_of
 from .event_types import (CustomerNotHome, DurationOverrun, Event, JobCancelled, JobCompleted,
                           JobStarted, NewJob, TechnicianUnavailable)
 from .notify import Notification, Reappoint
@@ -62,7 +63,7 @@ def _clamp_start(ws: Workspace, tid: str, job: Job) -> int:
     problem = ws.problem
     tp = ws.plans[tid]
     ctx = ws.ctx(tid)
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     if tp.frozen:
         last, start = tp.frozen[-1]
         loc = matrix.index(problem.job(last).location)
@@ -110,7 +111,7 @@ def _start(ws: Workspace, job: Job, techs: list[str]) -> int:
     if start > ws.now + 60:
         ws.notes.append(f"{job.id}: recorded as started at {ws.t(start)}, the earliest the travel "
                         f"model allows (reported {ws.t(ws.now)})")
-    matrix = ws.problem.travel_matrix
+    matrix = matrix_of(ws.problem)
     for tid in techs:
         tp = ws.plans[tid]
         departure = tp.departure_s

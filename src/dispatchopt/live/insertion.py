@@ -22,6 +22,7 @@ from .. import rules
 from ..domain import Job
 from ..timing.cost import state_cost
 from ..timing.insertion import TimedRoute, insertion_at
+from ..travel import matrix_of
 from .techplan import TechPlan
 from .workspace import Workspace
 
@@ -41,7 +42,7 @@ class Candidate:
 def best_insertion(ws: Workspace, job: Job, cands: Sequence[str]) -> Candidate | None:
     problem = ws.problem
     obj = problem.objective
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     M = matrix.seconds
     j = matrix.index(job.location)
     earliest = max(rules.earliest_start_s(job), ws.now)
@@ -120,7 +121,7 @@ def timed_route(ws: Workspace, tp: TechPlan) -> TimedRoute:
     :func:`dispatchopt.timing.insertion.insertion_at` prices a position in it."""
     problem = ws.problem
     ctx = ws.ctx(tp.technician)
-    seconds = problem.travel_matrix.seconds
+    seconds = matrix_of(problem).seconds
     states = (tp.base,) + tp.states
     checks = []
     for (job_id, _), before, after in zip(tp.suffix, states, tp.states):

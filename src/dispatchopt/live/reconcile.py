@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import rules
 from ..domain import BreakRule, Job, Problem, Shift, Technician, Window
+from ..travel import matrix_of
 from .techplan import TechPlan
 
 
@@ -69,7 +70,7 @@ def _tech_relaxations(problem: Problem, tp: TechPlan, notes: list[str]) -> dict[
     """Working time, limits and break rules widened to the frozen work (notes appended)."""
     tech = problem.technician(tp.technician)
     tid = tech.id
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     shifts = [(s.start_s, s.end_s) for s in tech.shifts]
     overtime = tech.max_overtime_s
     loc = matrix.index(tech.start)

@@ -49,6 +49,7 @@ from ..plan import Plan, SolverInfo, Unassigned
 from ..timing.schedule import build_route
 from ..solvers import Result, solve
 from ..travel import attach_matrix
+from ..travel import matrix_of
 from .dispatcher import place_pending
 from .events import conclude
 from .notify import Update
@@ -70,7 +71,7 @@ def open_subproblem(state: DispatchState, techs: set[str] | None = None) -> tupl
     its common start). With ``techs``, only those technicians and their open jobs (plus the
     unassigned jobs one of them can lead) are in it; a crew job with a member outside is not."""
     problem = state.problem
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     techs_out = []
     routes = []
     chosen = set(state.plans) if techs is None else set(techs)
@@ -200,7 +201,7 @@ def focus_technicians(state: DispatchState, max_jobs: int) -> set[str]:
     are free) to the unassigned jobs, heaviest jobs first, then those whose routes carry the
     most lateness, until ``max_jobs`` open jobs are in."""
     problem = state.problem
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     open_count = {t: len(tp.suffix) for t, tp in state.plans.items()}
     if sum(open_count.values()) + len(state.unassigned) <= max_jobs:
         return set(state.plans)

@@ -20,6 +20,7 @@ from ..domain import Problem
 from ..errors import EventError
 from ..plan import Plan, Route
 from ..timing.forward import TechContext
+from ..travel import matrix_of
 from .dispatcher import finish, place_pending
 from .snapshot import StateData, TechnicianStatus as TechnicianStatus
 from .techplan import TechPlan, frozen_base
@@ -52,7 +53,7 @@ class DispatchState(StateData):
             for visit in route.visits:
                 if not problem.has_job(visit.job):
                     raise EventError(f"plan: technician {route.technician} visits unknown job {visit.job!r}")
-        problem.travel_matrix   # build it once, here, not inside an update
+        matrix_of(problem)   # build it once, here, not inside an update
         routes = {r.technician: r for r in plan.routes}
         contexts = {t.id: TechContext(problem, t) for t in problem.technicians}
         plans: dict[str, TechPlan] = {}

@@ -24,6 +24,7 @@ from ..domain import Problem
 from ..plan import BreakTaken, Route
 from ..timing.forward import RouteState, TechContext
 from ..timing.schedule import build_route
+from ..travel import matrix_of
 
 Item = tuple[str, "int | None"]        # (job id, fixed start for a crew visit, else None)
 
@@ -101,7 +102,7 @@ def frozen_base(problem: Problem, ctx: TechContext, frozen: Sequence[tuple[str, 
     Untaken breaks whose latest start is before the availability are placed retroactively in
     the idle gap since the last frozen visit when possible (see the module doc).
     """
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     secs = matrix.seconds
     loc = ctx.start_idx
     work = travel = load = 0

@@ -28,6 +28,7 @@ from ..domain.problem import derived
 from ..errors import EventError
 from ..timing import forward as fz
 from ..timing.forward import RouteState, TechContext
+from ..travel import matrix_of
 from .matrix import carry_matrix
 from .reconcile import relaxations
 from .snapshot import StateData
@@ -186,7 +187,7 @@ class Workspace(Generic[S]):
         job_id, start = tp.heading
         job = self.problem.job(job_id)
         ctx = self.ctx(tid)
-        matrix = self.problem.travel_matrix
+        matrix = matrix_of(self.problem)
         st = frozen_base(self.problem, ctx, tp.frozen, tp.frozen_breaks + tp.heading_breaks,
                          tp.departure_s if tp.frozen else None, -10**9)
         travel = int(matrix.seconds[st.loc, matrix.index(job.location)])
@@ -282,7 +283,7 @@ class Workspace(Generic[S]):
         breaks = tp.frozen_breaks + (tp.heading_breaks if tp.heading is not None else ())
         departure = tp.departure_s if chain else None
         base = frozen_base(problem, ctx, chain, breaks, departure, now, durations)
-        matrix = problem.travel_matrix
+        matrix = matrix_of(problem)
         st = base
         states: list[RouteState] = []
         kept: list[Item] = []

@@ -44,6 +44,7 @@ from ..timing import cost as costs
 from ..timing import insertion as ins
 from ..timing.crew import pick_crew
 from ..timing.forward import TechContext, materialise, place_job
+from ..travel import matrix_of
 from .base import derive_status
 from .greedy import explain_unassigned
 
@@ -68,7 +69,7 @@ class Builder:
     def __init__(self, problem: Problem, routes: Mapping[str, ins.TimedRoute] | None = None,
                  locked: Iterable[str] = ()) -> None:
         self.problem = problem
-        matrix = problem.travel_matrix
+        matrix = matrix_of(problem)
         self.seconds = np.asarray(matrix.seconds)
         self.contexts = {t.id: TechContext(problem, t) for t in problem.technicians}
         if routes is None:

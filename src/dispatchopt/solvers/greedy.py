@@ -27,6 +27,7 @@ from ..plan import Plan, Route, SolverInfo, Unassigned
 from ..timing.crew import pick_crew
 from ..timing.forward import (CAPACITY, HORIZON, LIMIT_CODES, RETURN, Placement, RouteState, TechContext,
                               apply, materialise, place, place_job)
+from ..travel import matrix_of
 from .base import Result, Statistics, derive_status
 
 log = logging.getLogger("dispatchopt")
@@ -76,7 +77,7 @@ def solve_greedy(problem: Problem, *, seed: int = 0, time_limit_s: float | None 
 class _Greedy:
     def __init__(self, problem: Problem, seed: int) -> None:
         self.problem = problem
-        self.matrix = problem.travel_matrix
+        self.matrix = matrix_of(problem)
         self.contexts = {tech.id: TechContext(problem, tech) for tech in problem.technicians}
         self.states: dict[str, RouteState] = {tid: ctx.empty() for tid, ctx in self.contexts.items()}
         ids = [tech.id for tech in problem.technicians]

@@ -50,6 +50,7 @@ from ..domain import Job, Problem, Technician
 from ..errors import SolverError
 from ..plan import Plan, SolverInfo, Unassigned
 from ..timing.schedule import build_route
+from ..travel import matrix_of
 from .base import Result, Statistics, derive_status
 
 log = logging.getLogger("dispatchopt")
@@ -220,7 +221,7 @@ def _alone_reason(problem: Problem, job: Job) -> str | None:
     """Why no technician could serve ``job`` even on a route of its own, or None."""
     if not problem.technicians:
         return "no technician available"
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     earliest = rules.earliest_start_s(job)
     latest = rules.latest_start_in_horizon_s(problem, job)
     too_heavy = True
@@ -300,7 +301,7 @@ def _problem_data(pyvrp, problem: Problem, jobs: Sequence[Job], type_techs: list
     carry their unassigned cost as a prize, in the same units as travel (seconds), capped."""
     import numpy as np
 
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     offset = min(techs[0].shift_start_s for techs in type_techs)
     scale = 60.0 / problem.objective.travel_minute if problem.objective.travel_minute > 0 else 60.0
 
@@ -361,7 +362,7 @@ def _problem_data(pyvrp, problem: Problem, jobs: Sequence[Job], type_techs: list
 def _forward_pass(problem: Problem, tech: Technician, seq: Sequence[Job]):
     """Start times for ``seq`` on ``tech`` (start = max(arrival, earliest start)), dropping any
     visit that would break a window end, the capacity or the return by the shift end."""
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     starts: list[tuple[str, int]] = []
     dropped: dict[str, str] = {}
     clock, place, load = tech.shift_start_s, tech.start, 0

@@ -39,6 +39,7 @@ from ..domain import Job, Problem
 from ..plan import Plan, SolverInfo, Unassigned
 from ..timing.schedule import build_route
 from ..objective import plan_cost
+from ..travel import matrix_of
 from .base import Result, SolveStatus, Statistics, derive_status
 from .repair import repair_plan
 from .start import start_plan
@@ -109,7 +110,7 @@ def build_model(problem: Problem, *, previous: Mapping[str, Sequence[str]] | Non
     copies there, optimising every route around them; a crew job without a start is not a
     node (it keeps ``crew_reasons[job]``): local search cannot staff k routes in one move.
     """
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     techs = problem.technicians
     n_veh = len(techs)
     scale = _cost_scale(problem)
@@ -162,7 +163,7 @@ def _split_jobs(problem: Problem, crew_starts: Mapping[str, int], crew_reasons: 
 def _nodes(problem: Problem, planned_jobs: Sequence[Job]):
     """Nodes: 2 per vehicle (start, end), then one per job copy: (matrix index, job id, copy
     number, service seconds) per node, and job id -> its copy nodes."""
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     node_loc: list[int] = []
     node_job: list[str | None] = []
     node_copy: list[int] = []

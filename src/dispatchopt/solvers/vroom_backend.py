@@ -2,7 +2,7 @@
 
     result = solve_vroom(problem, time_limit_s=10)        # a verified-clean Result
 
-VROOM plans on the SAME travel matrix as every backend (``problem.travel_matrix`` seconds as its
+VROOM plans on the SAME travel matrix as every backend (``matrix_of(problem)`` seconds as its
 durations and costs: it minimises travel). Its assignment and visit order are kept; the times
 are recomputed by our forward pass (:func:`dispatchopt.timing.forward.schedule_route`, which
 materialises with :func:`dispatchopt.timing.schedule.build_route`), so every plan returned obeys
@@ -52,6 +52,7 @@ from ..errors import ParameterError, SolverError
 from ..objective import plan_cost
 from ..plan import Plan, Route, SolverInfo, Unassigned
 from ..timing import forward as fz
+from ..travel import matrix_of
 from .base import Result, SolveStatus, Statistics, derive_status
 from .repair import repair_plan
 from .start import start_plan
@@ -121,7 +122,7 @@ def excluded_jobs(problem: Problem, fixed_crews: CrewFixes) -> dict[str, str]:
 def due_reachable(problem: Problem, job: Job) -> bool:
     """Could some qualified technician start ``job`` by its SLA due on an empty day? (Breaks and
     other jobs ignored: a necessary condition.)"""
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     lo = rules.earliest_start_s(job)
     candidates = [problem.technician(p) for p in job.pinned_to] or rules.qualified_leads(problem, job)
     for tech in candidates:
@@ -179,7 +180,7 @@ def _vehicle(vroom, problem: Problem, v: int, tech: Technician, skills: SkillIds
         cap_service = max(0, tech.max_work_s - extra["max_travel_time"])
     if tech.max_jobs is not None:
         extra["max_tasks"] = int(tech.max_jobs)
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     return vroom.Vehicle(v, start=matrix.index(tech.start), end=matrix.index(tech.end),
                          capacity=[int(cap_demand), int(cap_service)], skills=skills.of_technician(problem, tech),
                          time_window=vroom.TimeWindow(tech.shift_start_s + offset,
@@ -199,7 +200,7 @@ def build_input(problem: Problem, jobs: Iterable[Job], fixed_crews: CrewFixes, *
 
     jobs = list(jobs)
     relaxed = frozenset(relaxed)
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     skills = SkillIds(problem)
     windows: dict[str, tuple[int, int]] = {}
     tightened: set[str] = set()

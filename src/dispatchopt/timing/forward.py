@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from .. import rules
 from ..domain import Job, Problem, Technician
 from ..plan import Route
+from ..travel import matrix_of
 from .schedule import build_route
 
 # Failure codes returned by :func:`place` (a str instead of a Placement).
@@ -59,7 +60,7 @@ class TechContext:
                  "max_work_s", "capacity", "horizon_s")
 
     def __init__(self, problem: Problem, tech: Technician) -> None:
-        matrix = problem.travel_matrix
+        matrix = matrix_of(problem)
         shifts = [(s.start_s, s.end_s) for s in tech.shifts]
         if shifts:
             shifts[-1] = (shifts[-1][0], rules.shift_end_with_overtime_s(tech))
@@ -277,7 +278,7 @@ def advance(state: RouteState, placement: Placement, *, loc: int, duration_s: in
 def place_job(problem: Problem, ctx: TechContext, state: RouteState, job: Job, *,
               start_s: int | None = None, not_before_s: int | None = None) -> Placement | str:
     """:func:`place` for a Job, reading travel from the problem's matrix."""
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     j = matrix.index(job.location)
     return place(ctx, state, duration_s=job.duration_s, earliest_s=rules.earliest_start_s(job),
                  latest_s=rules.latest_start_s(job), demand=job.demand,
@@ -343,7 +344,7 @@ Item = tuple["Job | str", "int | None"]
 
 
 def _forward(problem: Problem, ctx: TechContext, items: Sequence[Item]) -> RouteState | tuple[int, str]:
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     state = ctx.empty()
     for pos, (job, fixed) in enumerate(items):
         if isinstance(job, str):
@@ -391,7 +392,7 @@ def plain_travel_s(problem: Problem, ctx: TechContext, jobs: Sequence[Job]) -> i
     """Travel seconds of visiting ``jobs`` in order from the start and back (no timing)."""
     if not jobs:
         return 0
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     idx = [ctx.start_idx] + [matrix.index(j.location) for j in jobs] + [ctx.end_idx]
     return sum(int(matrix.seconds[a, b]) for a, b in zip(idx, idx[1:]))
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from .. import rules
 from ..domain import Job, Problem, Technician
 from ..errors import ParameterError, SolverError
+from ..travel import matrix_of
 from . import cost as costs
 from .forward import (RouteSchedule, RouteState, TechContext, advance, apply, place,
                       plain_travel_s, schedule_route, technician_of)
@@ -76,7 +77,7 @@ class Insertion:
 
 def _place_item(problem: Problem, ctx: TechContext, state: RouteState, job: Job, fixed: int | None,
                 not_before_s: int | None, j: int | None = None):
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     if j is None:
         j = matrix.index(job.location)
     seconds = matrix.seconds
@@ -184,7 +185,7 @@ def _try(problem: Problem, route: TimedRoute, job: Job, pos: int, start_s: int |
     ctx = route.ctx
     states = route.states
     items = route.items
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     seconds = matrix.seconds
     state = states[pos]
     p, j = _place_item(problem, ctx, state, job, start_s, lower)

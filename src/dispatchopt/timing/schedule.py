@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from .. import rules
 from ..domain import Problem
 from ..plan import BreakTaken, Return, Route, Visit
+from ..travel import matrix_of
 
 
 def build_route(problem: Problem, tech_id: str, starts: Sequence[tuple[str, int]],
@@ -23,7 +24,7 @@ def build_route(problem: Problem, tech_id: str, starts: Sequence[tuple[str, int]
     ``departure_s`` defaults to the latest departure that still reaches the first start.
     """
     tech = problem.technician(tech_id)
-    matrix = problem.travel_matrix
+    matrix = matrix_of(problem)
     breaks = sorted(breaks)
     taken = tuple(BreakTaken(s, e) for s, e in breaks)
     if not starts:

@@ -25,11 +25,6 @@ def build_travel_matrix(problem: Problem) -> TravelMatrix:
 
 def matrix_of(problem: Problem) -> TravelMatrix:
     """The one travel matrix of ``problem``: built on first use, then kept with the problem."""
-    # issue 7, until every caller uses attach_matrix: live code stores a carried  # transitional
-    # matrix in the slot of the old Problem.travel_matrix cached_property; honour it.  # transitional
-    legacy = vars(problem).get("travel_matrix")  # transitional
-    if legacy is not None:  # transitional
-        return legacy  # transitional
     return derived(problem, MATRIX_KEY, build_travel_matrix)
 
 
@@ -49,7 +44,6 @@ def attach_matrix(problem: Problem, matrix: TravelMatrix) -> Problem:
     for job in problem.jobs:
         if job.location.key() not in index:
             raise TravelError(f"attach_matrix: the matrix has no row for job {job.id!r} location ({job.location})")
-    vars(problem).pop("travel_matrix", None)  # transitional: drop a stale legacy slot
     derived(problem, MATRIX_KEY, lambda _p: matrix, refresh=True)
     return problem
 
