@@ -206,3 +206,19 @@ def test_customers_cancel_jobs_that_have_not_started():
     assert 0 < executed.cancelled <= len(day.cancellations)
     assert executed.kpis["not_dispatchable"] == executed.cancelled + sum(not j.dispatchable for j in problem.jobs)
     assert executed.plans_verified == executed.events + 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [55, 110])
+def test_a_break_planned_inside_an_overrunning_job_is_placed_again_after_it(seed):
+    """Regression (found by the 200-day simulation of the city day): a job in hand ran past the
+    start of the break planned after it; the break had been frozen as 'started before now', so
+    the plan after the job's completion had the break overlap the service."""
+    from pathlib import Path
+
+    from dispatchopt.scenario import load_scenario
+
+    problem = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "city_day.yaml")
+    plan = solve(problem, backend="greedy").plan
+    result = simulate(problem, plan, runs=1, seed=seed)
+    assert result.ok, result.failures

@@ -177,9 +177,23 @@ def _on_job_completed(ws: Workspace, ev: JobCompleted, silent: set, extra: list)
     duration = ws.now - start
     if duration != job.duration_s:
         ws.set_job(replace(job, duration_s=duration))
+    _unfreeze_breaks_during(ws, holders, start, start + duration)
     for tid in holders:
         ws.dirty.add(tid)
         ws.reconcile.add(tid)
+
+
+def _unfreeze_breaks_during(ws: Workspace, tids: list[str], start_s: int, end_s: int) -> None:
+    """A job in hand that ran longer than planned: a break planned in what is now its service time
+    (it started "before now" only on paper) did not happen; it is no longer frozen, so the
+    re-timing places it again after the job (late, if the work in hand kept the technician from
+    it: see reconcile)."""
+    for tid in tids:
+        tp = ws.plans[tid]
+        keep = tuple(b for b in tp.frozen_breaks if b[1] <= start_s or b[0] >= end_s)
+        if keep != tp.frozen_breaks:
+            ws.plans[tid] = replace(tp, frozen_breaks=keep)
+            ws.dirty.add(tid)
 
 
 def _on_overrun(ws: Workspace, ev: DurationOverrun, silent: set, extra: list) -> None:
@@ -196,6 +210,7 @@ def _on_overrun(ws: Workspace, ev: DurationOverrun, silent: set, extra: list) ->
                          f"recorded start {ws.t(start)}")
     ws.make_current(job.id)
     ws.set_job(replace(job, duration_s=ev.expected_end_s - start))
+    _unfreeze_breaks_during(ws, holders, start, ev.expected_end_s)
     for tid in holders:
         ws.dirty.add(tid)
         ws.reconcile.add(tid)
