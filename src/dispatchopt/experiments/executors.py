@@ -10,16 +10,13 @@ import concurrent.futures as cf
 import dataclasses
 import logging
 import logging.handlers
-import multiprocessing
-import os
 import socket
-import sys
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 from ..domain import Problem
+from ..workers import open_pool, progress_bar
 from .runs import ERROR_STATUS, BatchError, Run, execute_run
 
 logger = logging.getLogger("dispatchopt.experiments.batch")   # one logger for the batch machinery
@@ -29,7 +26,6 @@ EXECUTORS = ("process", "ray")
 
 # Worker processes are started fresh ("spawn"), never forked: the parent may hold threads (Ray,
 # OR-Tools, a GUI) that a fork would copy in an undefined state.
-_MP_START_METHOD = "spawn"
 
 
 RAY_TIMEOUT_S = 30.0
@@ -41,7 +37,7 @@ def execute_all(runs: list[Run], *, executor: str, workers: int, ray_address: st
     """Execute ``runs`` (see the module doc); a failed run is an outcome, never an exception."""
     if not runs:
         return
-    bar = _progress_bar(len(runs), progress)
+    bar = progress_bar(len(runs), progress, desc="dispatchopt batch", unit="run")
 
     def done(run: Run, outcome: dict[str, Any], *, persist: bool = True) -> None:
         row = outcome["row"]
@@ -82,15 +78,7 @@ def _run_inline(runs: list[Run], *, done: Callable[..., None]) -> None:
 
 
 def _run_processes(runs: list[Run], *, workers: int, done: Callable[..., None]) -> None:
-    context = multiprocessing.get_context(_MP_START_METHOD)
-    # Worker log records travel back through a queue to this process's handlers (a spawned
-    # worker has none, and Python's last-resort handler would print to stderr).
-    log_queue = context.Queue()
-    listener = logging.handlers.QueueListener(log_queue, _Forward())
-    listener.start()
-    level = logging.getLogger("dispatchopt").getEffectiveLevel()
-    pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(runs)), mp_context=context,
-                                  initializer=_init_worker, initargs=(log_queue, level, os.getpid()))
+    pool, close_logs = open_pool(min(workers, len(runs)))
     try:
         futures = {pool.submit(execute_run, run): run for run in runs}
         for future in cf.as_completed(futures):
@@ -111,34 +99,7 @@ def _run_processes(runs: list[Run], *, workers: int, done: Callable[..., None]) 
     else:
         pool.shutdown(wait=True)
     finally:
-        listener.stop()
-        log_queue.close()
-
-
-def _exit_with_parent(parent_pid: int) -> None:
-    while os.getppid() == parent_pid:
-        time.sleep(0.5)
-    os._exit(1)     # the parent died: nobody is left to take this worker's result
-
-
-class _Forward(logging.Handler):
-    """Hands a record from a worker to the logger of the same name in this process."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        logger_ = logging.getLogger(record.name)
-        if logger_.isEnabledFor(record.levelno):
-            logger_.handle(record)
-
-
-def _init_worker(log_queue, level: int, parent_pid: int) -> None:
-    """A worker's logging goes to the parent; the worker ends when the parent is gone (killed
-    with SIGKILL, a pool's workers would otherwise live on, holding its pipes)."""
-    threading.Thread(target=_exit_with_parent, args=(parent_pid,), name="dispatchopt-orphan-watch",
-                     daemon=True).start()
-    root = logging.getLogger("dispatchopt")
-    root.handlers[:] = [logging.handlers.QueueHandler(log_queue)]
-    root.setLevel(level)
-    root.propagate = False
+        close_logs()
 
 
 def check_ray_address(address: str, timeout_s: float) -> None:
@@ -222,21 +183,3 @@ def _lost(run: Run, exc: BaseException) -> dict[str, Any]:
            "time_limit_s": float(run.time_limit_s), "solution_limit": run.solution_limit,
            "status": ERROR_STATUS, "wall_s": None, "error": f"worker: {text}"}
     return {"row": row, "plan": None, "violations": [], "traceback": None}
-
-
-class _NoBar:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress_bar(total: int, progress: bool):
-    if not progress or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
-        return _NoBar()
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return _NoBar()
-    return tqdm(total=total, desc="dispatchopt batch", unit="run", file=sys.stderr)

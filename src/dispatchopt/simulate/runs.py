@@ -15,8 +15,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import logging
 import logging.handlers
-import multiprocessing
-import sys
 import time
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -28,6 +26,7 @@ from ..domain import Problem
 from ..errors import ParameterError
 from ..experiments.executors import EXECUTORS
 from ..plan import Plan
+from ..workers import open_pool, progress_bar
 from .draw import DayParams, draw_day, emergency_categories
 from .replay import SimulationError, replay_day
 from .result import COUNT_COLUMNS, RunFailure, SimulationResult
@@ -123,7 +122,7 @@ def simulate(problem: Problem, plan: Plan, *, runs: int, seed: int = 0, emergenc
 
 def _execute(tasks: list[SimTask], *, executor: str, workers: int, ray_address: str | None,
              progress: bool) -> list[dict[str, Any]]:
-    bar = _progress_bar(len(tasks), progress)
+    bar = progress_bar(len(tasks), progress, desc="dispatchopt simulate", unit="day")
     rows: list[dict[str, Any]] = []
 
     def done(row: dict[str, Any]) -> None:
@@ -149,13 +148,7 @@ def _lost(task: SimTask, exc: BaseException) -> dict[str, Any]:
 
 
 def _run_processes(tasks: list[SimTask], *, workers: int, done) -> None:
-    context = multiprocessing.get_context("spawn")      # never fork a process that may hold threads
-    log_queue = context.Queue()
-    listener = logging.handlers.QueueListener(log_queue, _Forward())
-    listener.start()
-    level = logging.getLogger("dispatchopt").getEffectiveLevel()
-    pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context,
-                                  initializer=_init_worker_logging, initargs=(log_queue, level))
+    pool, close_logs = open_pool(min(workers, len(tasks)))
     try:
         futures = {pool.submit(execute_task, task): task for task in tasks}
         for future in cf.as_completed(futures):
@@ -169,24 +162,7 @@ def _run_processes(tasks: list[SimTask], *, workers: int, done) -> None:
     else:
         pool.shutdown(wait=True)
     finally:
-        listener.stop()
-        log_queue.close()
-
-
-class _Forward(logging.Handler):
-    """Hands a record from a worker to the logger of the same name in this process."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        target = logging.getLogger(record.name)
-        if target.isEnabledFor(record.levelno):
-            target.handle(record)
-
-
-def _init_worker_logging(log_queue, level: int) -> None:
-    root = logging.getLogger("dispatchopt")
-    root.handlers[:] = [logging.handlers.QueueHandler(log_queue)]
-    root.setLevel(level)
-    root.propagate = False
+        close_logs()
 
 
 def _run_ray(tasks: list[SimTask], *, workers: int, ray_address: str | None, done) -> None:
@@ -217,21 +193,3 @@ def _run_ray(tasks: list[SimTask], *, workers: int, ray_address: str | None, don
         for item in pending:
             ray.cancel(item, force=True)
         raise
-
-
-class _NoBar:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress_bar(total: int, progress: bool):
-    if not progress or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
-        return _NoBar()
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return _NoBar()
-    return tqdm(total=total, desc="dispatchopt simulate", unit="day", file=sys.stderr)

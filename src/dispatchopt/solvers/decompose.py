@@ -26,7 +26,6 @@ import concurrent.futures as cf
 import logging
 import logging.handlers
 import math
-import multiprocessing
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -37,6 +36,7 @@ from .. import rules
 from ..domain import Job, Problem
 from ..errors import ParameterError
 from ..plan import Plan, SolverInfo, Unassigned
+from ..workers import open_pool
 from .base import Result, SolveStatus, Statistics, derive_status
 from .territories import (MIN_TERRITORY_TECHNICIANS as MIN_TERRITORY_TECHNICIANS,
                           TERRITORY_TECHNICIANS as TERRITORY_TECHNICIANS, Territory as Territory,
@@ -111,13 +111,7 @@ def _run_inline(tasks: list[_Task], meanwhile) -> list:
 def _run_processes(tasks: list[_Task], workers: int, meanwhile) -> list:
     """Territories in spawned worker processes (their log records come back to this process);
     ``meanwhile()`` runs here once every task is submitted."""
-    context = multiprocessing.get_context("spawn")   # never fork a parent holding threads
-    log_queue = context.Queue()
-    listener = logging.handlers.QueueListener(log_queue, _Forward())
-    listener.start()
-    level = logging.getLogger("dispatchopt").getEffectiveLevel()
-    pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context,
-                                  initializer=_init_worker_logging, initargs=(log_queue, level))
+    pool, close_logs = open_pool(min(workers, len(tasks)))
     done, lost = [], []
     try:
         futures = {pool.submit(solve_territory, task): task for task in tasks}
@@ -133,8 +127,7 @@ def _run_processes(tasks: list[_Task], workers: int, meanwhile) -> list:
                               "territories in this process", exc)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        listener.stop()
-        log_queue.close()
+        close_logs()
     return done + [solve_territory(task) for task in lost]
 
 
@@ -150,22 +143,6 @@ def _run_ray(tasks: list[_Task], ray_address: str, meanwhile) -> list:
     refs = [remote.remote(task) for task in tasks]
     meanwhile()
     return ray.get(refs)
-
-
-class _Forward(logging.Handler):
-    """Hands a record from a worker to the logger of the same name in this process."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        target = logging.getLogger(record.name)
-        if target.isEnabledFor(record.levelno):
-            target.handle(record)
-
-
-def _init_worker_logging(log_queue, level: int) -> None:
-    root = logging.getLogger("dispatchopt")
-    root.handlers[:] = [logging.handlers.QueueHandler(log_queue)]
-    root.setLevel(level)
-    root.propagate = False
 
 
 # ------------------------------------------------------------------------------------------
