@@ -64,6 +64,39 @@ def open_pool(workers: int) -> tuple[cf.ProcessPoolExecutor, Callable[[], None]]
     return pool, close_logs
 
 
+def map_in_pool(fn: Callable[[Any], Any], tasks: list[Any], *, workers: int,
+                done: Callable[[Any, Any], None], lost: Callable[[Any, Exception], None],
+                meanwhile: Callable[[], None] | None = None) -> None:
+    """Run ``fn(task)`` for every task in a pool of :func:`open_pool`: ``done(task, result)`` as
+    each finishes, ``lost(task, exc)`` when its worker failed (died, or the task did not pickle);
+    ``meanwhile()`` runs here once every task is submitted. On Ctrl-C (or a callback that
+    raises) the tasks not started are dropped and the running ones stopped."""
+    pool, close_logs = open_pool(min(workers, len(tasks)))
+    try:
+        futures = {pool.submit(fn, task): task for task in tasks}
+        if meanwhile is not None:
+            meanwhile()
+        for future in cf.as_completed(futures):
+            task = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # the worker process died (BrokenProcessPool, pickling, ...)
+                lost(task, exc)
+            else:
+                done(task, result)
+    except BaseException:
+        # ProcessPoolExecutor has no public way to stop running work before Python 3.14
+        # (terminate_workers); its _processes map is the documented-by-source way meanwhile.
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        close_logs()
+
+
 class _NoBar:
     def update(self, n: int = 1) -> None:
         pass

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..domain import Problem
-from ..workers import open_pool, progress_bar
+from ..workers import map_in_pool, progress_bar
 from .runs import ERROR_STATUS, BatchError, Run, execute_run
 
 logger = logging.getLogger("dispatchopt.experiments.batch")   # one logger for the batch machinery
@@ -78,28 +78,8 @@ def _run_inline(runs: list[Run], *, done: Callable[..., None]) -> None:
 
 
 def _run_processes(runs: list[Run], *, workers: int, done: Callable[..., None]) -> None:
-    pool, close_logs = open_pool(min(workers, len(runs)))
-    try:
-        futures = {pool.submit(execute_run, run): run for run in runs}
-        for future in cf.as_completed(futures):
-            run = futures[future]
-            try:
-                outcome = future.result()
-            except Exception as exc:  # the worker process died (BrokenProcessPool, pickling, ...)
-                done(run, _lost(run, exc), persist=False)
-            else:
-                done(run, outcome)
-    except BaseException:   # Ctrl-C or a failing callback: drop the runs not started, stop the rest
-        # ProcessPoolExecutor has no public way to stop running work before Python 3.14
-        # (terminate_workers); its _processes map is the documented-by-source way meanwhile.
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    else:
-        pool.shutdown(wait=True)
-    finally:
-        close_logs()
+    map_in_pool(execute_run, runs, workers=workers, done=done,
+                lost=lambda run, exc: done(run, _lost(run, exc), persist=False))
 
 
 def check_ray_address(address: str, timeout_s: float) -> None:

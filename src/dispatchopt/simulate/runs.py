@@ -12,7 +12,6 @@ runs finished: the same seed gives the same table inline, in processes or on Ray
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import logging
 import logging.handlers
 import time
@@ -26,7 +25,7 @@ from ..domain import Problem
 from ..errors import ParameterError
 from ..experiments.executors import EXECUTORS
 from ..plan import Plan
-from ..workers import open_pool, progress_bar
+from ..workers import map_in_pool, progress_bar
 from .draw import DayParams, draw_day, emergency_categories
 from .replay import SimulationError, replay_day
 from .result import COUNT_COLUMNS, RunFailure, SimulationResult
@@ -148,21 +147,8 @@ def _lost(task: SimTask, exc: BaseException) -> dict[str, Any]:
 
 
 def _run_processes(tasks: list[SimTask], *, workers: int, done) -> None:
-    pool, close_logs = open_pool(min(workers, len(tasks)))
-    try:
-        futures = {pool.submit(execute_task, task): task for task in tasks}
-        for future in cf.as_completed(futures):
-            try:
-                done(future.result())
-            except Exception as exc:  # the worker process died (BrokenProcessPool, pickling, ...)
-                done(_lost(futures[future], exc))
-    except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    else:
-        pool.shutdown(wait=True)
-    finally:
-        close_logs()
+    map_in_pool(execute_task, tasks, workers=workers, done=lambda task, result: done(result),
+                lost=lambda task, exc: done(_lost(task, exc)))
 
 
 def _run_ray(tasks: list[SimTask], *, workers: int, ray_address: str | None, done) -> None:

@@ -36,7 +36,7 @@ from .. import rules
 from ..domain import Job, Problem
 from ..errors import ParameterError
 from ..plan import Plan, SolverInfo, Unassigned
-from ..workers import open_pool
+from ..workers import map_in_pool
 from .base import Result, SolveStatus, Statistics, derive_status
 from .territories import (MIN_TERRITORY_TECHNICIANS as MIN_TERRITORY_TECHNICIANS,
                           TERRITORY_TECHNICIANS as TERRITORY_TECHNICIANS, Territory as Territory,
@@ -110,24 +110,21 @@ def _run_inline(tasks: list[_Task], meanwhile) -> list:
 
 def _run_processes(tasks: list[_Task], workers: int, meanwhile) -> list:
     """Territories in spawned worker processes (their log records come back to this process);
-    ``meanwhile()`` runs here once every task is submitted."""
-    pool, close_logs = open_pool(min(workers, len(tasks)))
+    ``meanwhile()`` runs here once every task is submitted. A territory whose worker died is
+    solved in this process instead."""
     done, lost = [], []
-    try:
-        futures = {pool.submit(solve_territory, task): task for task in tasks}
-        meanwhile()
-        for future in cf.as_completed(futures):
-            try:
-                done.append(future.result())
-            except cf.process.BrokenProcessPool as exc:   # a worker died: solve it here instead
-                lost.append(futures[future])
-                if len(lost) == 1:
-                    log.error("decomposed: a worker process died (%s: out of memory, a crash, or a "
-                              "script without an `if __name__ == '__main__':` guard); solving its "
-                              "territories in this process", exc)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        close_logs()
+
+    def on_lost(task: _Task, exc: Exception) -> None:
+        if not isinstance(exc, cf.process.BrokenProcessPool):
+            raise exc
+        lost.append(task)
+        if len(lost) == 1:
+            log.error("decomposed: a worker process died (%s: out of memory, a crash, or a "
+                      "script without an `if __name__ == '__main__':` guard); solving its "
+                      "territories in this process", exc)
+
+    map_in_pool(solve_territory, tasks, workers=workers, done=lambda task, result: done.append(result),
+                lost=on_lost, meanwhile=meanwhile)
     return done + [solve_territory(task) for task in lost]
 
 
