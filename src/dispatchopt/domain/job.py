@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .followup import FollowUp
 from .frozen import frozen_map
 from .location import Location
 
@@ -31,6 +32,7 @@ class Job:
     demand: int = 0
     pinned_to: tuple[str, ...] = ()  # dispatcher-locked technician(s); () = free
     dispatchable: bool = True       # False: never planned (e.g. awaiting prepayment)
+    follow_up: FollowUp | None = None  # continues an earlier visit (docs/multiday.md)
 
     def __post_init__(self) -> None:
         # a dict given by the caller becomes a read-only mapping: the job is hashable

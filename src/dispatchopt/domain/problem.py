@@ -56,6 +56,7 @@ class Objective:
     unassigned: float = 10000.0
     workload_balance: float = 0.0     # per minute of the largest technician workload
     overtime_minute: float = 2.0      # extension: per minute past the shift end
+    other_technician_follow_up: float = 60.0  # a "prefer" follow-up taken by another person (docs/multiday.md)
 
 
 @dataclass(frozen=True)

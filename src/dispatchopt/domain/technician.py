@@ -42,6 +42,10 @@ class Technician:
     capacity: int = 0                           # 0 = no capacity limit
     trainee: bool = False
     max_overtime_s: int = 0                     # extension: the last shift may run this much over (soft)
+    # multi-day horizon (docs/multiday.md): one Technician per person per working day
+    person: str | None = None                   # the person this is a day copy of; None = one-day tech
+    day: dt.date | None = None                  # the local working day of the copy (certificates judged on it)
+    history_s: int = 0                          # the person's worked seconds before the horizon (balance)
 
     def __post_init__(self) -> None:
         # dicts given by callers become read-only mappings: the technician is hashable
@@ -51,6 +55,11 @@ class Technician:
             object.__setattr__(self, "shifts", tuple(self.shifts))
         if not isinstance(self.breaks, tuple):
             object.__setattr__(self, "breaks", tuple(self.breaks))
+
+    @property
+    def person_id(self) -> str:
+        """The person this technician is: ``person`` for a day copy, else its own id."""
+        return self.person if self.person is not None else self.id
 
     @property
     def shift_start_s(self) -> int:
