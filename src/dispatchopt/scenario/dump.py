@@ -86,6 +86,12 @@ def _technician(problem: Problem, tech: Technician) -> dict[str, Any]:
         out["trainee"] = True
     if tech.max_overtime_s:
         out["max_overtime_minutes"] = _minutes(tech.max_overtime_s)
+    if tech.person is not None:                  # a day copy of a multi-day horizon (horizon.py)
+        out["person"] = tech.person
+    if tech.day is not None:
+        out["day"] = tech.day.isoformat()
+    if tech.history_s:
+        out["history_minutes"] = _minutes(tech.history_s)
     return out
 
 
@@ -112,6 +118,8 @@ def job_to_dict(job: Job, clock: Clock, *, sla: Mapping[str, SlaLevel] | None = 
         out["pinned_to"] = job.pinned_to[0] if len(job.pinned_to) == 1 else list(job.pinned_to)
     if not job.dispatchable:
         out["dispatchable"] = False
+    if job.follow_up is not None:                # its earliest start is already its received_at
+        out["follow_up"] = {"technician": job.follow_up.person, "same_technician": job.follow_up.mode}
     return out
 
 
@@ -147,7 +155,8 @@ def dump_scenario(problem: Problem) -> dict[str, Any]:
         "travel": travel,
         "sla": sla,
         "objective": {key: _num(getattr(objective, key)) for key in
-                      ("travel_minute", "late_minute", "unassigned", "workload_balance", "overtime_minute")},
+                      ("travel_minute", "late_minute", "unassigned", "workload_balance", "overtime_minute")
+                      + (("other_technician_follow_up",) if objective.other_technician_follow_up != type(objective)().other_technician_follow_up else ())},
         "certificate_required": sorted(problem.certificate_required),
     }
     if problem.preemption:

@@ -65,7 +65,8 @@ from .fields import (MAX_COUNT, MAX_MINUTES, MAX_WEIGHT, At, as_written, brief, 
                      check_list, check_local_time, check_mapping, check_name, check_number,
                      minutes_to_s, optional_number, parse_date, parse_datetime, parse_instant, show)
 from .files import read_mapping
-from .shifts import BREAK_KEYS, SHIFT_KEYS, read_breaks, read_shifts  # the keys: here with the others
+from .horizon import copy_id, read_follow_up, resolve_person, tech_days
+from .shifts import BREAK_KEYS, SHIFT_KEYS, read_breaks  # the keys: here with the others
 from .tables import SCENARIO_FILES, TABLE_FILES, read_tables
 
 log = logging.getLogger("dispatchopt")
@@ -81,10 +82,11 @@ TRAVEL_MODELS = ("haversine", "euclidean", "graph", "matrix")
 SLA_KEYS = ("respond_minutes", "weight", "working_days")
 OBJECTIVE_KEYS = tuple(f.name for f in dataclasses.fields(Objective))
 TECH_KEYS = ("id", "skills", "certificates", "shift", "breaks", "start", "end", "max_jobs",
-             "max_work_minutes", "capacity", "trainee", "max_overtime_minutes")
+             "max_work_minutes", "capacity", "trainee", "max_overtime_minutes",
+             "shifts", "shift_overrides", "days_off", "history_minutes", "person", "day")  # horizon.py
 LOCATION_KEYS = ("lat", "lon", "x", "y", "node", "id")
 JOB_KEYS = ("id", "location", "category", "skills", "duration_minutes", "received_at", "due",
-            "window", "crew_size", "demand", "pinned_to", "dispatchable")
+            "window", "crew_size", "demand", "pinned_to", "dispatchable", "follow_up")
 WINDOW_KEYS = ("start", "end")
 DEFAULT_CATEGORY = "standard"
 DEFAULT_TIMEZONE = "UTC"
@@ -173,6 +175,8 @@ class _Context:
     model: str
     sla: dict[str, SlaLevel]
     tech_ids: dict[str, str] = dataclasses.field(default_factory=dict)  # id -> where first seen
+    end_s: int = DAY
+    persons: dict[str, list[str]] = dataclasses.field(default_factory=dict)  # person -> day copy ids
 
 
 def _build(data: object, at: At, *, base_dir: Path | None, problem_source: str | None,
@@ -199,7 +203,7 @@ def _build(data: object, at: At, *, base_dir: Path | None, problem_source: str |
     objective = _objective(data.get("objective"), at.child("objective"))
     certificate_required = _certificate_required(data.get("certificate_required"),
                                                  at.child("certificate_required"))
-    ctx = _Context(clock=clock, model=travel.model, sla=sla)
+    ctx = _Context(clock=clock, model=travel.model, sla=sla, end_s=end_s)
     for key in ("technicians", "jobs"):
         if data.get(key) is None:
             raise at.error(f"missing required key {key!r}")
@@ -248,12 +252,15 @@ def _read_technicians(raw: object, at: At, ctx: _Context, item_ats: list[At] | N
     tech_ats = item_ats or [at.list_item(i) for i in range(len(raw_techs))]
     technicians = []
     for raw_tech, tech_at in zip(raw_techs, tech_ats):
-        tech = _read_technician(raw_tech, tech_at, ctx)
-        if tech.id in ctx.tech_ids:
-            raise tech_at.with_id(tech.id).child("id").error(
-                f"duplicate technician id {brief(tech.id)} (first at {ctx.tech_ids[tech.id]})", tech.id)
-        ctx.tech_ids[tech.id] = tech_at.path
-        technicians.append(tech)
+        for tech in _read_technician(raw_tech, tech_at, ctx):   # day copies: scenario/horizon.py
+            if tech.id in ctx.tech_ids or tech.person_id in ctx.tech_ids or (tech.id in ctx.persons):
+                raise tech_at.with_id(tech.person_id).child("id").error(
+                    f"duplicate technician id {brief(tech.id)} (first at "
+                    f"{ctx.tech_ids.get(tech.id, ctx.tech_ids.get(tech.person_id, 'a day copy'))})", tech.id)
+            ctx.tech_ids[tech.id] = tech_at.path
+            if tech.person is not None:
+                ctx.persons.setdefault(tech.person, []).append(tech.id)
+            technicians.append(tech)
     return technicians
 
 
@@ -467,13 +474,14 @@ def _certificates(raw: object, at: At) -> dict[str, dt.date]:
     return certificates
 
 
-def _read_technician(raw: object, at: At, ctx: _Context) -> Technician:
+def _read_technician(raw: object, at: At, ctx: _Context) -> list[Technician]:
+    """The technician, or its day copies (a weekly ``shifts`` pattern: scenario/horizon.py)."""
     tech_id, at = _item_id(raw, at, "a technician mapping")
-    raw = check_mapping(raw, at, TECH_KEYS, required=("id", "shift", "start"))
+    raw = check_mapping(raw, at, TECH_KEYS, required=("id", "shift" if raw.get("shifts") is None else "shifts",
+                                                      "start"))
     skills = _skills(raw.get("skills"), at.child("skills"))
     certificates = _certificates(raw.get("certificates"), at.child("certificates"))
-    shifts = read_shifts(raw["shift"], at.child("shift"), ctx.clock)
-    breaks = read_breaks(raw.get("breaks"), at.child("breaks"), ctx.clock, shifts)
+    days = tech_days(raw, at, ctx.clock, ctx.end_s)
     start = _location(raw["start"], at.child("start"), ctx.model, tech_id)
     end = start if raw.get("end") is None else _location(raw["end"], at.child("end"), ctx.model, tech_id)
     max_jobs = optional_number(raw, "max_jobs", at, None, minimum=0, integer=True, bounds=COUNT)
@@ -481,10 +489,16 @@ def _read_technician(raw: object, at: At, ctx: _Context) -> Technician:
     capacity = optional_number(raw, "capacity", at, 0, minimum=0, integer=True, bounds=COUNT)
     overtime = optional_number(raw, "max_overtime_minutes", at, 0, minimum=0, bounds=MINUTES)
     trainee = False if raw.get("trainee") is None else check_bool(raw["trainee"], at.child("trainee"))
-    return Technician(id=tech_id, skills=skills, shifts=shifts, start=start, end=end,
-                      certificates=certificates, breaks=breaks, max_jobs=max_jobs,
-                      max_work_s=None if max_work is None else minutes_to_s(max_work),
-                      capacity=capacity, trainee=trainee, max_overtime_s=minutes_to_s(overtime))
+    history = optional_number(raw, "history_minutes", at, 0, minimum=0, bounds=(0, 1e7))
+    person = None if raw.get("person") is None else check_id(raw["person"], at.child("person"))
+    day = None if raw.get("day") is None else parse_date(raw["day"], at.child("day"))
+    return [Technician(id=tech_id if d is None else copy_id(tech_id, d), skills=skills, shifts=shifts,
+                       start=start, end=end, certificates=certificates,
+                       breaks=read_breaks(raw.get("breaks"), at.child("breaks"), ctx.clock, shifts),
+                       max_jobs=max_jobs, max_work_s=None if max_work is None else minutes_to_s(max_work),
+                       capacity=capacity, trainee=trainee, max_overtime_s=minutes_to_s(overtime),
+                       person=tech_id if d is not None else person, day=d if d is not None else day,
+                       history_s=minutes_to_s(history)) for d, shifts in days]
 
 
 def _window(raw: object, at: At, clock: Clock) -> Window | None:
@@ -509,7 +523,7 @@ def _pinned(value: object, at: At, ctx: _Context, crew_size: int) -> tuple[str, 
     items = list(value) if isinstance(value, (list, tuple)) else [value]
     for i, item in enumerate(items):
         item_at = at.child(i) if isinstance(value, (list, tuple)) else at
-        tech_id = check_id(item, item_at, "a technician id")
+        tech_id = resolve_person(check_id(item, item_at, "a technician id"), item_at, ctx.tech_ids, ctx.persons)
         if tech_id not in ctx.tech_ids:
             raise item_at.error(f"pinned to unknown technician {brief(tech_id)}", tech_id)
         if tech_id in pinned:
@@ -532,6 +546,8 @@ def _read_job(raw: object, at: At, ctx: _Context) -> Job:
                             bounds=MINUTES)
     received_s = 0 if raw.get("received_at") is None else parse_instant(
         raw["received_at"], at.child("received_at"), clock)
+    follow_up, received_s = read_follow_up(raw.get("follow_up"), at.child("follow_up"), clock, received_s,
+                                           {**ctx.tech_ids, **ctx.persons})
     window = _window(raw.get("window"), at.child("window"), clock)
     if raw.get("due") is not None:
         due_s = parse_instant(raw["due"], at.child("due"), clock)
@@ -555,4 +571,5 @@ def _read_job(raw: object, at: At, ctx: _Context) -> Job:
         raw["dispatchable"], at.child("dispatchable"))
     return Job(id=job_id, location=location, category=category, skills=skills,
                duration_s=minutes_to_s(duration), received_s=received_s, due_s=due_s, window=window,
-               crew_size=crew_size, demand=demand, pinned_to=pinned, dispatchable=dispatchable)
+               crew_size=crew_size, demand=demand, pinned_to=pinned, dispatchable=dispatchable,
+               follow_up=follow_up)
