@@ -10,6 +10,7 @@ import datetime as dt
 
 from .domain import BreakRule, Clock, Job, Problem, SlaLevel, Technician
 from .domain.problem import derived
+from .domain.time import DAY
 from .travel import matrix_of
 
 ELIGIBILITY_KEY = "eligibility"
@@ -43,13 +44,34 @@ def sla_due_s(clock: Clock, received_s: int, level: SlaLevel) -> int:
     return received_s + int(round(level.respond_minutes * 60))
 
 
+def work_day(problem: Problem, tech: Technician) -> dt.date:
+    """The day a technician's certificates are judged on: its own ``day`` (a day copy of a
+    multi-day horizon), else the plan day."""
+    return tech.day if tech.day is not None else problem.clock.plan_day
+
+
+def is_multi_day(problem: Problem) -> bool:
+    """A multi-day problem: a horizon longer than one day, or day copies (docs/multiday.md)."""
+    return problem.end_s > DAY or any(tech.day is not None for tech in problem.technicians)
+
+
+def tech_day(problem: Problem, tech: Technician) -> dt.date:
+    """The local date a technician works: its ``day``, else the date of its first shift start."""
+    return tech.day if tech.day is not None else problem.clock.to_datetime(tech.shift_start_s).date()
+
+
 def certificate_valid(problem: Problem, tech: Technician, skill: str) -> bool:
-    """A listed certificate must not have expired before the plan day; a trade in
-    ``problem.certificate_required`` needs a listed one."""
+    """A listed certificate must not have expired before the technician's work day (the plan
+    day, or a day copy's own day); a trade in ``problem.certificate_required`` needs a listed one."""
     expiry = tech.certificates.get(skill)
     if expiry is None:
         return skill not in problem.certificate_required
-    return expiry >= problem.clock.plan_day
+    return expiry >= work_day(problem, tech)
+
+
+def follow_up_allows(tech: Technician, job: Job) -> bool:
+    """A follow-up with ``same_technician: require`` goes only to that person (any day copy)."""
+    return job.follow_up is None or job.follow_up.mode != "require" or tech.person_id == job.follow_up.person
 
 
 def qualification_gaps(problem: Problem, tech: Technician, job: Job, *,
@@ -75,7 +97,7 @@ def qualification_gaps(problem: Problem, tech: Technician, job: Job, *,
 def can_lead(problem: Problem, tech: Technician, job: Job) -> bool:
     """May ``tech`` do ``job`` alone, or lead its crew? Not a trainee; every skill at the
     minimum level with a valid certificate."""
-    if tech.trainee:
+    if tech.trainee or not follow_up_allows(tech, job):
         return False
     return qualification_gaps(problem, tech, job) == ([], [])
 
@@ -86,7 +108,7 @@ def can_assist(problem: Problem, tech: Technician, job: Job) -> bool:
     A qualified technician may; a trainee may when it holds every skill (any level) with a
     valid certificate: the level minimum is the lead's to meet, the trainee learns beside it.
     """
-    if job.crew_size < 2:
+    if job.crew_size < 2 or not follow_up_allows(tech, job):
         return False
     return qualification_gaps(problem, tech, job, assist=True) == ([], [])
 
@@ -100,15 +122,19 @@ def eligibility(problem: Problem) -> dict[str, tuple[tuple[str, ...], tuple[str,
 
 
 def _eligibility_table(problem: Problem) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    required_persons = any(job.follow_up is not None and job.follow_up.mode == "require" for job in problem.jobs)
     profiles: dict[tuple, list[Technician]] = {}
     for tech in problem.technicians:
-        key = (tuple(sorted(tech.skills.items())), tuple(sorted(tech.certificates.items())), tech.trainee)
+        key = (tuple(sorted(tech.skills.items())), tuple(sorted(tech.certificates.items())), tech.trainee,
+               work_day(problem, tech) if tech.certificates else None,
+               tech.person_id if required_persons else None)
         profiles.setdefault(key, []).append(tech)
     order = {tech.id: i for i, tech in enumerate(problem.technicians)}
     by_need: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     for job in problem.jobs:
-        need = (tuple(sorted(job.skills.items())), job.crew_size > 1)
+        need = (tuple(sorted(job.skills.items())), job.crew_size > 1,
+                job.follow_up.person if job.follow_up is not None and job.follow_up.mode == "require" else None)
         if need not in by_need:
             leads, members = [], []
             for techs in profiles.values():
@@ -179,6 +205,9 @@ def qualification_reason(problem: Problem, job: Job) -> str | None:
     """
     if not job.dispatchable:
         return "not dispatchable (e.g. awaiting prepayment or agreement)"
+    if job.follow_up is not None and job.follow_up.mode == "require" and not any(
+            follow_up_allows(t, job) for t in problem.technicians):
+        return f"follow-up requires {job.follow_up.person}, who does not work in the horizon"
     for pin in job.pinned_to:
         if not problem.has_technician(pin):
             return f"pinned to unknown technician {pin}"
@@ -195,6 +224,8 @@ def qualification_reason(problem: Problem, job: Job) -> str | None:
         if not any(certificate_valid(problem, t, skill) for t in at_level):
             return f"no technician holds a valid {skill} certificate"
     leads = qualified_leads(problem, job)
+    if not leads and job.follow_up is not None and job.follow_up.mode == "require":
+        return f"follow-up requires {job.follow_up.person}, who is not qualified for it"
     if not leads:
         return "no single technician holds every skill the job needs"
     if job.crew_size > 1:

@@ -28,6 +28,12 @@ workload_cv
 overtime_minutes
     sum over routes of max(0, return home - last shift end), the return taken as reported but
     never earlier than the recomputed earliest return.
+by_day (multi-day problems only: ``rules.is_multi_day``)
+    local date -> the figures above (``unassigned`` and ``not_dispatchable`` left out: an
+    unassigned job has no day) for that day's routes (a day copy's ``day``, else the date of the
+    technician's first shift) and the jobs whose service started on that day, plus ``jobs`` (how
+    many) and ``technicians`` (routes with a visit). Utilisation is over that day's shifts,
+    workload_cv over that day's non-trainee technicians. :func:`kpis_by_day` gives it alone.
 """
 
 from __future__ import annotations
@@ -57,13 +63,47 @@ def _rate(hits: int, total: int) -> float:
 def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
     """The plan's KPIs (see the module docstring for each definition)."""
     timed: list[TimedRoute] = [t for t in (time_route(problem, r) for r in plan.routes) if t is not None]
+    starts = _starts(timed)
+    kpis = _figures(problem, timed, problem.technicians, [job for job in problem.jobs if job.dispatchable],
+                    starts)
+    if rules.is_multi_day(problem):
+        kpis["by_day"] = _by_day(problem, timed, starts)
+    return kpis
 
+
+def kpis_by_day(problem: Problem, plan: Plan) -> dict[str, dict[str, Any]]:
+    """local date (ISO) -> that day's KPIs (the ``by_day`` block; any problem, one day or many)."""
+    timed = [t for t in (time_route(problem, r) for r in plan.routes) if t is not None]
+    return _by_day(problem, timed, _starts(timed))
+
+
+def _starts(timed: list[TimedRoute]) -> dict[str, int]:
+    """job id -> its start of service (a crew's latest member start)."""
     starts: dict[str, int] = {}
     for t in timed:
         for visit, job in t.visits:
             starts[job.id] = max(starts.get(job.id, visit.start_s), visit.start_s)
+    return starts
 
-    plannable = [job for job in problem.jobs if job.dispatchable]
+
+def _by_day(problem: Problem, timed: list[TimedRoute], starts: dict[str, int]) -> dict[str, dict[str, Any]]:
+    days = sorted({rules.tech_day(problem, tech) for tech in problem.technicians}
+                  | {problem.clock.to_datetime(s).date() for s in starts.values()})
+    out: dict[str, dict[str, Any]] = {}
+    for day in days:
+        techs = [tech for tech in problem.technicians if rules.tech_day(problem, tech) == day]
+        day_timed = [t for t in timed if rules.tech_day(problem, t.tech) == day]
+        jobs = [problem.job(j) for j, s in starts.items() if problem.clock.to_datetime(s).date() == day]
+        figures = _figures(problem, day_timed, techs, jobs, starts)
+        del figures["unassigned"], figures["not_dispatchable"]
+        out[day.isoformat()] = {"jobs": len(jobs), "technicians": sum(1 for t in day_timed if t.visits),
+                                **figures}
+    return out
+
+
+def _figures(problem: Problem, timed: list[TimedRoute], technicians, plannable: list, starts: dict[str, int],
+             ) -> dict[str, Any]:
+    """The flat KPIs of ``timed`` routes (of ``technicians``) and the ``plannable`` jobs."""
     hits_by_cat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     hits = 0
     for job in plannable:
@@ -72,7 +112,9 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
         hits_by_cat[job.category][0] += ok
         hits_by_cat[job.category][1] += 1
 
-    late_min = [rules.late_s(problem.job(job_id), start) / 60 for job_id, start in starts.items()]
+    mine = {job.id for job in plannable} | {job.id for t in timed for _, job in t.visits}
+    late_min = [rules.late_s(problem.job(job_id), start) / 60 for job_id, start in starts.items()
+                if job_id in mine]
     work_s: dict[str, int] = defaultdict(int)
     overtime_s = 0
     for t in timed:
@@ -80,8 +122,8 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
         ret = t.return_arrival_s
         if ret is not None:
             overtime_s += max(0, ret - t.tech.shift_end_s)
-    shift_s = sum(s.end_s - s.start_s for tech in problem.technicians for s in tech.shifts)
-    loads = np.array([work_s.get(tech.id, 0) for tech in problem.technicians if not tech.trainee], dtype=float)
+    shift_s = sum(s.end_s - s.start_s for tech in technicians for s in tech.shifts)
+    loads = np.array([work_s.get(tech.id, 0) for tech in technicians if not tech.trainee], dtype=float)
     mean_load = float(loads.mean()) if loads.size else 0.0
 
     return {
@@ -93,7 +135,7 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
         "mean_late_minutes": round(float(np.mean(late_min)), 2) if late_min else 0.0,
         "p95_late_minutes": round(float(np.percentile(late_min, 95)), 2) if late_min else 0.0,
         "unassigned": sum(1 for job in plannable if job.id not in starts),
-        "not_dispatchable": sum(1 for job in problem.jobs if not job.dispatchable),
+        "not_dispatchable": sum(1 for job in problem.jobs if not job.dispatchable),  # (whole problem)
         "utilisation": round(sum(work_s.values()) / shift_s, 4) if shift_s > 0 else 0.0,
         "workload_cv": round(float(loads.std()) / mean_load, 4) if mean_load > 0 else 0.0,
         "overtime_minutes": round(overtime_s / 60, 2),
@@ -119,6 +161,9 @@ def flat_kpis(kpis: Mapping[str, Any], *, column_names: bool = False) -> dict[st
     * ``column_names=True``: ``on_time_rate__emergency`` (a ``_by_category`` suffix dropped,
       ``__`` before the sub-key), the column names of batch tables (``results.csv``).
 
+    A multi-day ``by_day`` block flattens below its date: ``by_day[2026-12-03].on_time_rate``
+    (``by_day__2026-12-03__on_time_rate`` as a column name).
+
     Counts stay ``int``; ``None`` (a delta of :func:`compare_kpis` where one side lacks the
     value) stays ``None``.
     """
@@ -127,7 +172,12 @@ def flat_kpis(kpis: Mapping[str, Any], *, column_names: bool = False) -> dict[st
         if isinstance(value, Mapping):
             prefix = name.removesuffix("_by_category") if column_names else name
             for sub in sorted(value, key=str):
-                flat[f"{prefix}__{sub}" if column_names else f"{name}[{sub}]"] = _number(value[sub])
+                key = f"{prefix}__{sub}" if column_names else f"{name}[{sub}]"
+                if isinstance(value[sub], Mapping):      # by_day: date -> KPIs, flattened below it
+                    inner = flat_kpis(value[sub], column_names=column_names)
+                    flat.update({f"{key}__{k}" if column_names else f"{key}.{k}": v for k, v in inner.items()})
+                else:
+                    flat[key] = _number(value[sub])
         else:
             flat[name] = _number(value)
     return flat
@@ -155,6 +205,21 @@ def kpi_table(kpis: dict[str, Any], other: dict[str, Any] | None = None) -> str:
         lines.append("  ".join(cells).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+BY_DAY_COLUMNS = ("jobs", "technicians", "on_time_rate", "late_jobs", "travel_minutes", "utilisation",
+                  "workload_cv", "overtime_minutes")
+
+
+def by_day_table(by_day: Mapping[str, Mapping[str, Any]], columns: tuple[str, ...] = BY_DAY_COLUMNS) -> str:
+    """An aligned text table of a ``by_day`` KPI block: one row per day, ``columns`` as columns."""
+    rows = [("day",) + columns] + [(day,) + tuple(_fmt(kpis.get(c)) for c in columns)
+                                   for day, kpis in by_day.items()]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join([row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])])
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 

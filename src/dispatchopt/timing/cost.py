@@ -6,12 +6,14 @@ there agree. The forward pass's :class:`~dispatchopt.timing.forward.RouteState` 
 way by :func:`state_cost` (construction, repair, local search and live insertion price moves by it).
 
 A crew job's lateness is shared among its k visits (each pays 1/k), so the k routes of a crew
-together pay it once, as ``plan_cost`` always did.
+together pay it once, as ``plan_cost`` always did. A ``follow_up`` job with ``same_technician:
+prefer`` served by another person costs ``objective.other_technician_follow_up`` (a crew visit by
+someone else pays its 1/k share; docs/multiday.md).
 """
 
 from __future__ import annotations
 
-from ..domain import Job, Problem
+from ..domain import Job, Problem, Technician
 from ..plan import Route
 from .forward import RouteState, TechContext
 
@@ -30,6 +32,15 @@ def late_cost(problem: Problem, job: Job, start_s: int) -> float:
     return late / 60 * problem.objective.late_minute * problem.weight(job) / job.crew_size
 
 
+def follow_up_cost(problem: Problem, job: Job, tech: Technician) -> float:
+    """Cost of ``tech``'s visit of ``job``: the other-technician price of a "prefer" follow-up
+    served by another person (its 1/k share for a crew visit), else 0."""
+    follow = job.follow_up
+    if follow is None or follow.mode != "prefer" or tech.person_id == follow.person:
+        return 0.0
+    return problem.objective.other_technician_follow_up / job.crew_size
+
+
 def overtime_cost(problem: Problem, shift_end_s: int, return_s: int | None) -> float:
     """Cost of being back at ``return_s`` after the last shift end ``shift_end_s``."""
     if return_s is None or return_s <= shift_end_s:
@@ -46,9 +57,13 @@ def route_cost(problem: Problem, route: Route) -> float:
     if route.ret is not None:
         travel_s += route.ret.travel_s
     late = 0.0
+    tech = problem.technician(route.technician) if problem.has_technician(route.technician) else None
     for visit in route.visits:
         if problem.has_job(visit.job):
-            late += late_cost(problem, problem.job(visit.job), visit.start_s)
+            job = problem.job(visit.job)
+            late += late_cost(problem, job, visit.start_s)
+            if tech is not None and job.follow_up is not None:
+                late += follow_up_cost(problem, job, tech)
     over = 0.0
     if route.ret is not None and problem.has_technician(route.technician):
         over = overtime_cost(problem, problem.technician(route.technician).shift_end_s,
@@ -66,7 +81,10 @@ def state_cost(problem: Problem, ctx: TechContext, state: RouteState) -> float:
     """:func:`route_cost` of the route a forward-pass state describes (same terms, same units)."""
     late = 0.0
     for job_id, start in state.starts:
-        late += late_cost(problem, problem.job(job_id), start)
+        job = problem.job(job_id)
+        late += late_cost(problem, job, start)
+        if job.follow_up is not None:
+            late += follow_up_cost(problem, job, ctx.tech)
     travel = travel_cost(problem, state.travel_s + state.return_travel_s)
     return travel + late + overtime_cost(problem, ctx.tech.shift_end_s, state.return_s)
 
