@@ -65,6 +65,28 @@ def test_solve_interrupted_writes_a_verified_plan_and_exits_130(tmp_path):
     assert verify(problem, Plan.load(problem, out)) == []
 
 
+BUSY_DAY = ROOT / "scenarios" / "bench" / "day_40x300_load0.9.yaml"
+
+
+@pytest.mark.slow
+def test_solve_interrupted_hands_back_the_searchs_best_plan(tmp_path):
+    """Ctrl-C at ~4 s of a 30 s portfolio search on a busy 40 x 300 day: the search stops and its
+    best plan so far (not the greedy one) is verified and written; the process ends in seconds."""
+    out = tmp_path / "plan.json"
+    proc = _start("solve", str(BUSY_DAY), "--backend", "portfolio", "--time-limit-s", "30", "--out", str(out))
+    _wait_for(proc, "solving ")
+    time.sleep(4.0)
+    done, after_s = _interrupt(proc)
+    assert_one_line_error(done, "interrupted after", "wrote the best plan found so far", "verified",
+                          str(out), code=130)
+    assert after_s < 10                              # generous: the machine may be loaded
+    problem = load_scenario(BUSY_DAY)
+    plan = Plan.load(problem, out)
+    assert verify(problem, plan) == []
+    assert plan.solver.backend.startswith("portfolio:")
+    assert f"({len(plan.assigned_job_ids())} of {len(problem.jobs)} jobs" in done.stderr
+
+
 def test_solve_interrupted_without_out_writes_nothing(tmp_path):
     proc = _start("solve", str(CITY), "--backend", "ortools", "--time-limit-s", "60", "--csv", str(tmp_path / "t"))
     _wait_for(proc, "solving ")

@@ -66,9 +66,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
              args.time_limit_s, args.seed)
     out(f"solving {args.scenario}: {len(problem.jobs)} jobs, {len(problem.technicians)} technicians, "
         f"{args.backend}, limit {args.time_limit_s:g} s (Ctrl-C stops)", flush=True)
-    result = solve_interruptibly(problem, args)
-    if result is None:
-        return interrupted_solve(problem, args, time.perf_counter() - t0)
+    result, interrupted = solve_interruptibly(problem, args)
+    if interrupted:
+        return interrupted_solve(problem, args, time.perf_counter() - t0, result)
     plan = result.plan
     violations = verify(problem, plan)
     if violations:
@@ -106,49 +106,76 @@ def cmd_solve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def solve_interruptibly(problem: Any, args: argparse.Namespace) -> Any:
-    """``solve`` in a worker thread, so that Ctrl-C reaches this (main) thread at once: the
-    result, or ``None`` on Ctrl-C. (Inside OR-Tools the interrupt is swallowed by its callback
-    bridge and the search runs to its limit; the solver offers no stop hook, so the thread is
-    left to end with the process.)"""
+HANDBACK_S = 1.2
+"""After Ctrl-C, how long ``solve`` waits for the search to hand back its best plan."""
+
+
+def solve_interruptibly(problem: Any, args: argparse.Namespace) -> tuple[Any, bool]:
+    """``solve`` in a worker thread, so that Ctrl-C reaches this (main) thread at once:
+    (result, False) when the search ended, or (its best result or None, True) on Ctrl-C. On
+    Ctrl-C the search is asked to stop (``solve(stop=...)``) and given :data:`HANDBACK_S` to
+    hand back the best plan it has; a second Ctrl-C stops the wait."""
     box: dict[str, Any] = {}
+    stop, finished = threading.Event(), threading.Event()
 
     def work() -> None:
         try:
             box["result"] = solve(problem, backend=args.backend, time_limit_s=args.time_limit_s,
-                                  seed=args.seed)
+                                  seed=args.seed, stop=stop.is_set)
         except BaseException as exc:   # handed to the main thread, raised there
             box["error"] = exc
+        finally:
+            finished.set()
 
+    # (an Event, not Thread.join: a join interrupted by Ctrl-C may return at once when called again)
     thread = threading.Thread(target=work, name="dispatchopt-solve", daemon=True)
     thread.start()
     try:
-        while thread.is_alive():
-            thread.join(0.1)
+        while not finished.wait(0.1):
+            pass
     except KeyboardInterrupt:
-        return None
+        stop.set()
+        try:
+            finished.wait(HANDBACK_S)
+        except KeyboardInterrupt:
+            pass
+        if "error" in box:
+            log.error("the interrupted search failed: %r", box["error"])
+        return box.get("result"), True
     if "error" in box:
         raise box["error"]
-    return box["result"]
+    return box["result"], False
 
 
-def interrupted_solve(problem: Any, args: argparse.Namespace, elapsed_s: float) -> int:
-    """Ctrl-C during ``solve``: exit 130 with one line. With ``--out`` the plan at hand is
-    written: the search hands back nothing before its end, so that is the greedy plan (the
-    dispatcher-by-hand baseline, a fraction of a second), verified first."""
+def interrupted_solve(problem: Any, args: argparse.Namespace, elapsed_s: float, result: Any = None) -> int:
+    """Ctrl-C during ``solve``: exit 130 with one line. With ``--out`` the best plan the search
+    handed back is written, verified first; when none came back in time (or it broke a rule), the
+    greedy plan (the dispatcher-by-hand baseline, a fraction of a second), verified too."""
     where = f"interrupted after {elapsed_s:.1f} s"
     if not args.out:
         err(f"dispatchopt: {where}; no plan written (no --out)")
         return EXIT_INTERRUPTED
+    if result is not None and not verify(problem, result.plan):
+        plan = result.plan
+        _write(problem, plan, args.out)
+        err(f"dispatchopt: {where}; wrote the best plan found so far ({len(plan.assigned_job_ids())} of "
+            f"{len(problem.jobs)} jobs, verified, backend {plan.solver.backend}) to {args.out}")
+        return EXIT_INTERRUPTED
+    if result is not None:
+        log.error("the best plan the search handed back breaks a hard rule (a bug); writing the greedy plan")
     plan = solve(problem, backend="greedy", time_limit_s=10.0, seed=args.seed).plan
     if verify(problem, plan):
         err(f"dispatchopt: {where}; the greedy plan at hand breaks a hard rule; nothing written")
         return EXIT_INTERRUPTED
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    plan.with_kpis(compute_kpis(problem, plan)).save(Path(args.out))
-    err(f"dispatchopt: {where}; the {args.backend} search keeps no plan to hand back, so the greedy "
+    _write(problem, plan, args.out)
+    err(f"dispatchopt: {where}; the {args.backend} search handed back no plan in time, so the greedy "
         f"plan ({len(plan.assigned_job_ids())} of {len(problem.jobs)} jobs, verified) was written to {args.out}")
     return EXIT_INTERRUPTED
+
+
+def _write(problem: Any, plan: Plan, target: str) -> None:
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    plan.with_kpis(compute_kpis(problem, plan)).save(Path(target))
 
 
 def print_unassigned(plan: Plan, n_jobs: int, *, more_in: str | None = None) -> None:

@@ -22,6 +22,7 @@ The backend actually used (``portfolio:<phase that won>`` for the portfolio) is 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
 from ..domain import Problem
@@ -86,7 +87,7 @@ def _check(backend: str, time_limit_s: float, seed: int, given: set[str]) -> Non
 
 def solve(problem: Problem, *, backend: str = DEFAULT_BACKEND, time_limit_s: float = 30.0, seed: int = 0,
           initial: Plan | None = None, solution_limit: int | None = None,
-          churn_penalty_min: float = 0.0) -> Result:
+          churn_penalty_min: float = 0.0, stop: Callable[[], bool] | None = None) -> Result:
     """Plan ``problem``. Always returns a feasible plan; read the outcome off ``result.status``.
 
     Parameters
@@ -100,6 +101,10 @@ def solve(problem: Problem, *, backend: str = DEFAULT_BACKEND, time_limit_s: flo
         portfolio then also runs VROOM to its own end instead of to a timeout.
     churn_penalty_min : with ``initial``, the cost (in travel minutes) of moving a job to
         another technician than in ``initial`` (live re-plans).
+    stop : a function of no argument (e.g. ``threading.Event().is_set``); once it returns true
+        the search ends and returns the best plan it has found so far, within about a second
+        (``result.stats.extra["stopped"]`` is then True). Every backend honours it; the
+        greedy, which takes well under a second, runs to its end.
 
     Raises
     ------
@@ -117,14 +122,17 @@ def solve(problem: Problem, *, backend: str = DEFAULT_BACKEND, time_limit_s: flo
         raise ParameterError(f"solution_limit: must be a positive integer, got {solution_limit!r}")
     if backend == "auto":
         backend = choose_backend(problem, options=given)
+    if stop is not None and not callable(stop):
+        raise ParameterError(f"stop: must be a function of no argument returning a bool, got {stop!r}")
     result = _dispatch(problem, backend, time_limit_s=time_limit_s, seed=seed, initial=initial,
-                       solution_limit=solution_limit, churn_penalty_min=churn_penalty_min)
+                       solution_limit=solution_limit, churn_penalty_min=churn_penalty_min, stop=stop)
     # One objective for every backend, so that plans compare.
     cost = plan_cost(problem, result.plan)
     used = result.stats.extra.get("backend") or result.plan.solver.backend
     plan = replace(result.plan, solver=replace(result.plan.solver, objective=cost, backend=used))
     extra = dict(result.stats.extra)
     extra["backend"] = used
+    extra["stopped"] = bool(extra.get("stopped")) or (stop is not None and bool(stop()))
     if not isinstance(extra.get("phases"), dict):
         if "phases" in extra:
             extra[f"{backend}_phases"] = extra["phases"]
@@ -133,7 +141,10 @@ def solve(problem: Problem, *, backend: str = DEFAULT_BACKEND, time_limit_s: flo
 
 
 def _dispatch(problem: Problem, backend: str, *, time_limit_s: float, seed: int, initial: Plan | None,
-              solution_limit: int | None, churn_penalty_min: float) -> Result:
+              solution_limit: int | None, churn_penalty_min: float, stop: Callable[[], bool] | None) -> Result:
+    from .stopping import stop_keyword
+
+    stopping = {} if stop is None else {"stop": stop}
     if backend == "greedy":
         from .greedy import solve_greedy
 
@@ -141,22 +152,24 @@ def _dispatch(problem: Problem, backend: str, *, time_limit_s: float, seed: int,
     if backend == "pyvrp":
         from .pyvrp_backend import solve_pyvrp
 
-        return solve_pyvrp(problem, time_limit_s=time_limit_s, seed=seed)
+        return solve_pyvrp(problem, time_limit_s=time_limit_s, seed=seed, **stop_keyword(solve_pyvrp, stop))
     if backend == "vroom":
         from .vroom_backend import solve_vroom
 
-        return solve_vroom(problem, time_limit_s=time_limit_s, seed=seed)
+        return solve_vroom(problem, time_limit_s=time_limit_s, seed=seed, **stopping)
     if backend == "decomposed":
-        return _decomposer()(problem, time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit)
+        return _decomposer()(problem, time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit,
+                             **stopping)
     if backend == "portfolio":
         from .portfolio import solve_portfolio
 
         return solve_portfolio(problem, time_limit_s=time_limit_s, seed=seed, initial=initial,
-                               churn_penalty_min=churn_penalty_min, solution_limit=solution_limit)
+                               churn_penalty_min=churn_penalty_min, solution_limit=solution_limit, **stopping)
     from .routing import solve_routing
 
     return solve_routing(problem, time_limit_s=time_limit_s, seed=seed, initial=initial,
-                         solution_limit=solution_limit, churn_penalty_min=churn_penalty_min)
+                         solution_limit=solution_limit, churn_penalty_min=churn_penalty_min,
+                         **stop_keyword(solve_routing, stop))
 
 
 __all__ = ["BACKENDS", "DEFAULT_BACKEND", "Result", "SolveStatus", "Statistics", "choose_backend", "solve"]

@@ -38,6 +38,7 @@ from ..errors import ParameterError
 from ..plan import Plan, SolverInfo, Unassigned
 from ..workers import map_in_pool
 from .base import Result, SolveStatus, Statistics, derive_status
+from .stopping import Stop, deadline_with, stopped
 from .territories import (MIN_TERRITORY_TECHNICIANS as MIN_TERRITORY_TECHNICIANS,
                           TERRITORY_TECHNICIANS as TERRITORY_TECHNICIANS, Territory as Territory,
                           default_territories as default_territories, partition as partition,
@@ -68,10 +69,15 @@ class _Task:
     inner_solve: Callable[..., Result] | None = None
 
 
-def solve_territory(task: _Task) -> tuple[int, Plan, str, float]:
-    """Solve one territory (in a worker): (index, plan, backend used, wall seconds)."""
+class _Stopped(Exception):
+    """``stop()`` turned true while the territories were being solved."""
+
+
+def solve_territory(task: _Task, stop: Stop | None = None) -> tuple[int, Plan, str, float]:
+    """Solve one territory (in a worker): (index, plan, backend used, wall seconds). ``stop``
+    (in this process only: a function does not cross to a worker) goes to the inner solve."""
     start = time.perf_counter()
-    options = {}
+    options = {} if stop is None else {"stop": stop}
     if task.solution_limit is not None and task.backend in ("auto", "portfolio", "ortools"):
         options["solution_limit"] = task.solution_limit
     if task.inner_solve is not None:
@@ -103,12 +109,19 @@ def _solve_inner(problem: Problem, backend: str, time_limit_s: float, seed: int,
     return solve_portfolio(problem, time_limit_s=time_limit_s, seed=seed, **options)
 
 
-def _run_inline(tasks: list[_Task], meanwhile) -> list:
+def _run_inline(tasks: list[_Task], meanwhile, stop: Stop | None = None) -> list:
     meanwhile()
-    return [solve_territory(task) for task in tasks]
+    done = []
+    for task in tasks:
+        if stopped(stop):
+            raise _Stopped
+        done.append(solve_territory(task, stop))
+    if stopped(stop):
+        raise _Stopped
+    return done
 
 
-def _run_processes(tasks: list[_Task], workers: int, meanwhile) -> list:
+def _run_processes(tasks: list[_Task], workers: int, meanwhile, stop: Stop | None = None) -> list:
     """Territories in spawned worker processes (their log records come back to this process);
     ``meanwhile()`` runs here once every task is submitted. A territory whose worker died is
     solved in this process instead."""
@@ -123,8 +136,17 @@ def _run_processes(tasks: list[_Task], workers: int, meanwhile) -> list:
                       "script without an `if __name__ == '__main__':` guard); solving its "
                       "territories in this process", exc)
 
-    map_in_pool(solve_territory, tasks, workers=workers, done=lambda task, result: done.append(result),
-                lost=on_lost, meanwhile=meanwhile)
+    def finished(task: _Task, result) -> None:
+        if stopped(stop):               # raising here stops the running workers
+            raise _Stopped
+        done.append(result)
+
+    def first() -> None:
+        meanwhile()
+        if stopped(stop):
+            raise _Stopped
+
+    map_in_pool(solve_territory, tasks, workers=workers, done=finished, lost=on_lost, meanwhile=first)
     return done + [solve_territory(task) for task in lost]
 
 
@@ -142,6 +164,15 @@ def _run_ray(tasks: list[_Task], ray_address: str, meanwhile) -> list:
     return ray.get(refs)
 
 
+def _run_tasks(tasks: list[_Task], ray_address: str | None, workers: int, meanwhile, stop: Stop | None) -> list:
+    """The territories on Ray, in this process (``workers`` 1) or in worker processes."""
+    if ray_address:
+        return _run_ray(tasks, ray_address, meanwhile)
+    if workers == 1:
+        return _run_inline(tasks, meanwhile, stop)
+    return _run_processes(tasks, workers, meanwhile, stop)
+
+
 # ------------------------------------------------------------------------------------------
 # the entry point
 # ------------------------------------------------------------------------------------------
@@ -149,7 +180,7 @@ def solve_decomposed(problem: Problem, *, time_limit_s: float, seed: int = 0, in
                      workers: int = 2, ray_address: str | None = None, n_territories: int | None = None,
                      solution_limit: int | None = None,
                      on_first_plan: Callable[[Plan], None] | None = None,
-                     inner_solve: Callable[..., Result] | None = None) -> Result:
+                     inner_solve: Callable[..., Result] | None = None, stop: Stop | None = None) -> Result:
     """Plan ``problem`` territory by territory (module doc); always a verified feasible plan.
 
     Parameters
@@ -170,6 +201,9 @@ def solve_decomposed(problem: Problem, *, time_limit_s: float, seed: int = 0, in
     inner_solve : the function each territory is solved with, called like
         ``dispatchopt.solvers.solve(sub, backend=, time_limit_s=, seed=[, solution_limit=])``
         (picklable: a module-level function); default: the backends of :data:`INNER_BACKENDS`.
+    stop : once it returns true the call ends with the best plan so far: during the territories
+        (which run in other processes, so they are not asked) the whole-day greedy plan, noticed
+        when a territory finishes; during the border phases the merged plan as it stands.
     """
     start = time.perf_counter()
     _check(time_limit_s, inner_backend if inner_solve is None else None, workers, n_territories)
@@ -179,7 +213,7 @@ def solve_decomposed(problem: Problem, *, time_limit_s: float, seed: int = 0, in
     phases["partition_s"] = time.perf_counter() - start
     if len(territories) <= 1:
         _, plan, used, wall = solve_territory(_Task(0, problem, inner_backend, time_limit_s, seed, solution_limit,
-                                                    inner_solve))
+                                                    inner_solve), stop)
         return _result(problem, plan, time_limit_s, seed, start, used, {"territories_s": wall}, [], None)
     tasks = _tasks(problem, territories, time_limit_s - (time.perf_counter() - start), inner_backend,
                    workers, seed, solution_limit, inner_solve)
@@ -195,25 +229,25 @@ def solve_decomposed(problem: Problem, *, time_limit_s: float, seed: int = 0, in
             on_first_plan(greedy["plan"])
 
     t0 = time.perf_counter()
-    if ray_address:
-        done = _run_ray(tasks, ray_address, meanwhile)
-    elif workers == 1:
-        done = _run_inline(tasks, meanwhile)
-    else:
-        done = _run_processes(tasks, workers, meanwhile)
+    try:
+        done = _run_tasks(tasks, ray_address, workers, meanwhile, stop)
+    except _Stopped:
+        phases["territories_s"] = time.perf_counter() - t0
+        log.info("decomposed: stopped while the territories were solved; the whole-day greedy plan is returned")
+        return _result(problem, greedy["plan"], time_limit_s, seed, start, "whole-day-greedy", phases, [], None)
     phases["territories_s"] = time.perf_counter() - t0
     done.sort(key=lambda d: d[0])
     merged = _merge(problem, [d[1] for d in done])
     t0 = time.perf_counter()
-    deadline = start + time_limit_s - 0.03 * time_limit_s
+    deadline = deadline_with(start + time_limit_s - 0.03 * time_limit_s, stop)
     merged = repair_borders(problem, merged, territories, deadline_s=deadline)
     phases["repair_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     if solution_limit is None:
-        merged = improve_borders(problem, merged, territories, deadline_s=deadline, seed=seed)
+        merged = improve_borders(problem, merged, territories, deadline_s=deadline, seed=seed, stop=stop)
     else:                               # a reproducible run: iterations, not the clock
         merged = improve_borders(problem, merged, territories, deadline_s=math.inf, seed=seed,
-                                 max_iterations=_BORDER_ITERATIONS)
+                                 max_iterations=_BORDER_ITERATIONS, stop=stop)
     phases["border_lns_s"] = time.perf_counter() - t0
     info = [{"territory": t.index, "technicians": len(t.technicians), "jobs": len(t.jobs),
              "backend": d[2], "wall_s": round(d[3], 3), "time_limit_s": round(_share_of(tasks, t.index), 3),
@@ -322,11 +356,12 @@ def repair_borders(problem: Problem, plan: Plan, territories: list[Territory], *
 
 
 def improve_borders(problem: Problem, plan: Plan, territories: list[Territory], *, deadline_s: float,
-                    seed: int = 0, max_iterations: int | None = None) -> Plan:
+                    seed: int = 0, max_iterations: int | None = None, stop: Stop | None = None) -> Plan:
     """Ruin and recreate (``solvers.lns.improve``, never worse) on each pair of neighbouring
     territories until ``deadline_s`` (a ``time.perf_counter()`` value), the time split evenly,
     or ``max_iterations`` per pair: jobs, crews included, move across the border and left-out
-    work gets another chance."""
+    work gets another chance. ``stop``: once true, the pair being searched hands back its best
+    and no further pair is tried."""
     from ..travel import attach_matrix, matrix_of
     from .lns import improve
 
@@ -345,7 +380,7 @@ def improve_borders(problem: Problem, plan: Plan, territories: list[Territory], 
     matrix = matrix_of(problem)
     for n, (a, b) in enumerate(pairs):
         now = time.perf_counter()
-        if now >= deadline_s:
+        if now >= deadline_s or stopped(stop):
             break
         techs = _with_crews(problem, routes, set(territories[a].technicians) | set(territories[b].technicians))
         home = set(territories[a].jobs) | set(territories[b].jobs)
@@ -357,7 +392,7 @@ def improve_borders(problem: Problem, plan: Plan, territories: list[Territory], 
         offer = replace(plan, scenario=sub.name, unassigned=tuple(left[j] for j in sorted(keep & set(left))),
                         routes=tuple(routes[t.id] for t in sub.technicians if t.id in routes))
         better = improve(sub, offer, deadline=now + (deadline_s - now) / (len(pairs) - n), seed=seed,
-                         max_iterations=max_iterations)
+                         max_iterations=max_iterations, stop=stop)
         for tech in techs:
             routes.pop(tech, None)
         routes.update({r.technician: r for r in better.routes})

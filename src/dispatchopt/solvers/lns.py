@@ -33,6 +33,7 @@ than the current plan, or no more than the best plus a threshold that shrinks li
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from collections.abc import Iterable
@@ -46,6 +47,7 @@ from ..timing.forward import TechContext
 from .base import derive_status
 from .construct import Builder, plannable
 from .repair import route_items
+from .stopping import Stop, deadline_with
 
 log = logging.getLogger("dispatchopt")
 
@@ -294,14 +296,16 @@ def eject_unassigned(builder: Builder, unassigned: list[str], *, routes: int = E
 
 def improve(problem: Problem, plan: Plan, *, deadline: float | None = None, seed: int = 0,
             max_iterations: int | None = None, patience: int = 1000,
-            local_search: bool = True) -> Plan:
+            local_search: bool = True, stop: Stop | None = None) -> Plan:
     """``plan`` improved by ruin and recreate (see the module docstring); never worse than
     ``plan`` by :func:`dispatchopt.objective.plan_cost`.
 
     ``deadline`` is a ``time.perf_counter()`` value; with neither it nor ``max_iterations``
-    the search stops after ``patience`` iterations without a new best.
+    the search stops after ``patience`` iterations without a new best. Once ``stop()`` is true
+    the search ends (within one insertion) and returns the best plan found so far.
     """
     started = time.perf_counter()
+    deadline = deadline_with(deadline, stop)
     search = _Search(problem, plan, seed)
     start_cost = search.best_cost
     iterations = since_best = 0
@@ -347,7 +351,7 @@ def _progress(started: float, deadline: float | None, iterations: int, max_itera
     """How far the search is, 0..1: by iterations when limited so (deterministic), else time."""
     if max_iterations is not None:
         return min(1.0, iterations / max_iterations)
-    if deadline is not None:
+    if deadline is not None and not math.isinf(deadline):
         span = deadline - started
         return min(1.0, (time.perf_counter() - started) / span) if span > 0 else 1.0
     return min(1.0, since_best / patience)

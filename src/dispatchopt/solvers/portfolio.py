@@ -59,6 +59,7 @@ from ..plan import Plan
 from .base import Result, Statistics
 from .repair import repair_plan
 from .start import start_plan
+from .stopping import Stop, deadline_with, stop_keyword, stopped
 from .vroom_backend import crew_fixes_of, polish, solve_vroom, status_of
 
 log = logging.getLogger("dispatchopt")
@@ -130,7 +131,7 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
                     solution_limit: int | None = None, use_vroom: bool = True, use_ortools: bool = True,
                     use_lns: bool = True, use_polish: bool = False, exploration: int | None = None,
                     lns_share: float = LNS_SHARE, vroom_share: float = VROOM_SHARE,
-                    vroom_relax: bool = False) -> Result:
+                    vroom_relax: bool = False, stop: Stop | None = None) -> Result:
     """Plan ``problem`` with the portfolio (module doc); ``time_limit_s`` bounds the whole call.
 
     ``initial`` (a live re-plan's published plan) replaces the construction as the start; the
@@ -139,10 +140,13 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
     ``solution_limit`` makes the run reproducible: VROOM runs its exploration to the end, the
     construction and repair get no deadline, the LNS gets ``LNS_ITERATIONS_PER_SOLUTION x
     solution_limit`` iterations, OR-Tools stops after that many solutions. The ``use_*`` switches and ``exploration`` (VROOM's level; default
-    by size and budget) are for measurements.
+    by size and budget) are for measurements. ``stop``: once it returns true, the phase running
+    ends (VROOM's child process is killed, the LNS and repair stop within one insertion,
+    OR-Tools is asked to stop) and the cheapest plan so far is returned
+    (``stats.extra["stopped"]`` True).
     """
     t0 = time.perf_counter()
-    deadline = t0 + time_limit_s * 0.97
+    deadline = deadline_with(t0 + time_limit_s * 0.97, stop)
     phases: dict[str, float] = {}
     if len(problem.jobs) > ORTOOLS_MAX_JOBS and _lns_improve() is not None and use_lns:
         use_ortools = False
@@ -163,52 +167,60 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
         start = initial
     else:
         share = BIG_START_SHARE if big else 0.1
-        start = start_plan(problem, seed=seed, deadline=None if fixed else t0 + share * time_limit_s)
+        start = start_plan(problem, seed=seed, deadline=deadline_with(None if fixed else t0 + share * time_limit_s,
+                                                                      stop))
     phases["start_s"] = time.perf_counter() - t0
     keep("start", start)
-    if use_vroom and initial is None and any(j.dispatchable for j in problem.jobs):
+    if use_vroom and initial is None and any(j.dispatchable for j in problem.jobs) and not stopped(stop):
         t1 = time.perf_counter()
         if big:
             _big_vroom_phase(problem, start, keep, t0=t0, time_limit_s=time_limit_s, deadline=deadline,
-                             seed=seed, exploration=exploration, fixed=fixed, phases=phases)
+                             seed=seed, exploration=exploration, fixed=fixed, phases=phases, stop=stop)
         else:
-            budget = min(time_limit_s * vroom_share, deadline - t1)
-            level = exploration if exploration is not None else exploration_for(problem, budget)
-            if budget > 0.05:
-                vr = solve_vroom(problem, time_limit_s=budget, seed=seed, exploration=level,
-                                 fixed_crews=crew_fixes_of(problem, start), relax=vroom_relax,
-                                 deterministic=fixed)
-                keep(f"vroom(x={level})", vr.plan)
+            _vroom_phase(problem, start, keep, budget=min(time_limit_s * vroom_share, deadline - t1), seed=seed,
+                         exploration=exploration, relax=vroom_relax, fixed=fixed, stop=stop)
         phases["vroom_s"] = time.perf_counter() - t1 - phases.get("repair_s", 0.0)
     # The LNS knows no churn: a warm re-plan that prices moved jobs goes to OR-Tools alone.
     improve = _lns_improve() if use_lns and not (initial is not None and churn_penalty_min > 0) else None
-    if improve is not None and (fixed or deadline - time.perf_counter() > 0.2):
+    if improve is not None and (fixed or deadline - time.perf_counter() > 0.2) and not stopped(stop):
         t2 = time.perf_counter()
         # big days: from VROOM's repaired plan (more served, less travel: module doc); else the cheapest
         lns_from = [c for c in candidates if big and c[1].endswith("+repair")]
         lns_from = lns_from or [min(candidates, key=lambda c: c[0])]
         keep("lns", _lns_phase(problem, lns_from[0][2], improve, seed=seed,
                                deadline=deadline, share=lns_share if use_ortools else 1.0,
-                               solution_limit=solution_limit))
+                               solution_limit=solution_limit, stop=stop))
         phases["lns_s"] = time.perf_counter() - t2
-    if use_polish and use_vroom and initial is None and deadline - time.perf_counter() > 0.5:
+    if use_polish and use_vroom and initial is None and deadline - time.perf_counter() > 0.5 and not stopped(stop):
         t4 = time.perf_counter()
         best = min(candidates, key=lambda c: c[0])[2]
         budget = min(time_limit_s * POLISH_SHARE, (deadline - t4) * (0.5 if use_ortools else 0.9))
         keep("polish", polish(problem, best, time_limit_s=None if fixed else budget, exploration=2))
         phases["polish_s"] = time.perf_counter() - t4
     left = deadline - time.perf_counter()
-    if use_ortools and (left > 0.5 or fixed):
+    if use_ortools and (left > 0.5 or fixed) and not stopped(stop):
         t3 = time.perf_counter()
         keep("ortools", _ortools_phase(problem, min(candidates, key=lambda c: c[0])[2], left_s=left, seed=seed,
                                        churn_penalty_min=churn_penalty_min, solution_limit=solution_limit,
-                                       phases=phases))
+                                       phases=phases, stop=stop))
         phases["ortools_s"] = time.perf_counter() - t3
-    return _result(problem, candidates, phases, started=t0, time_limit_s=time_limit_s, seed=seed)
+    return _result(problem, candidates, phases, started=t0, time_limit_s=time_limit_s, seed=seed,
+                   stopped=stopped(stop))
+
+
+def _vroom_phase(problem: Problem, start: Plan, keep, *, budget: float, seed: int, exploration: int | None,
+                 relax: bool, fixed: bool, stop: Stop | None) -> None:
+    """VROOM with the start plan's crews fixed, for ``budget`` seconds (level by size and budget)."""
+    level = exploration if exploration is not None else exploration_for(problem, budget)
+    if budget > 0.05:
+        vr = solve_vroom(problem, time_limit_s=budget, seed=seed, exploration=level,
+                         fixed_crews=crew_fixes_of(problem, start), relax=relax, deterministic=fixed, stop=stop)
+        if not vr.stats.extra.get("stopped"):
+            keep(f"vroom(x={level})", vr.plan)
 
 
 def _big_vroom_phase(problem: Problem, start: Plan, keep, *, t0: float, time_limit_s: float, deadline: float,
-                     seed: int, exploration: int | None, fixed: bool, phases: dict) -> None:
+                     seed: int, exploration: int | None, fixed: bool, phases: dict, stop: Stop | None) -> None:
     """Days of more than :data:`ORTOOLS_MAX_JOBS` jobs: VROOM (level :data:`BIG_EXPLORATION`,
     first pass with SLA dues as hard window ends, then the dropped ones relaxed) until
     :data:`BIG_VROOM_END` of the time limit, then the priority repair (heavy jobs VROOM dropped
@@ -220,37 +232,40 @@ def _big_vroom_phase(problem: Problem, start: Plan, keep, *, t0: float, time_lim
         return
     vr = solve_vroom(problem, time_limit_s=max(budget, 0.05), seed=seed, exploration=level,
                      fixed_crews=crew_fixes_of(problem, start), relax=True, repair=False, deterministic=fixed,
-                     first_pass_share=BIG_FIRST_PASS_SHARE)
+                     first_pass_share=BIG_FIRST_PASS_SHARE, stop=stop)
+    if vr.stats.extra.get("stopped"):
+        return
     keep(f"vroom(x={level})", vr.plan)
     t1 = time.perf_counter()
     repaired = repair_plan(problem, vr.plan, deadline_s=None if fixed else
-                           max(t1 + 0.05, min(t0 + BIG_REPAIR_END * time_limit_s, deadline)))
+                           max(t1 + 0.05, min(t0 + BIG_REPAIR_END * time_limit_s, float(deadline))), stop=stop)
     phases["repair_s"] = time.perf_counter() - t1
     keep(f"vroom(x={level})+repair", repaired)
 
 
 def _lns_phase(problem: Problem, best: Plan, improve, *, seed: int, deadline: float, share: float,
-               solution_limit: int | None) -> Plan:
+               solution_limit: int | None, stop: Stop | None) -> Plan:
     if solution_limit is not None:       # reproducible: an iteration budget instead of the clock
-        return improve(problem, best, seed=seed, max_iterations=LNS_ITERATIONS_PER_SOLUTION * solution_limit)
+        return improve(problem, best, seed=seed, max_iterations=LNS_ITERATIONS_PER_SOLUTION * solution_limit,
+                       stop=stop)
     now = time.perf_counter()
-    return improve(problem, best, deadline=now + (deadline - now) * share, seed=seed)
+    return improve(problem, best, deadline=now + (deadline - now) * share, seed=seed, stop=stop)
 
 
 def _ortools_phase(problem: Problem, best: Plan, *, left_s: float, seed: int, churn_penalty_min: float,
-                   solution_limit: int | None, phases: dict) -> Plan:
+                   solution_limit: int | None, phases: dict, stop: Stop | None) -> Plan:
     from .routing import solve_routing
 
     routed = solve_routing(problem, time_limit_s=max(left_s, 0.5), seed=seed, initial=best,
                            churn_penalty_min=churn_penalty_min, solution_limit=solution_limit,
-                           scratch_fallback=False)
+                           scratch_fallback=False, **stop_keyword(solve_routing, stop))
     phases.update({f"ortools_{k}": v for k, v in routed.stats.extra.items()
                    if isinstance(v, (int, float)) and not isinstance(v, bool)})
     return routed.plan
 
 
 def _result(problem: Problem, candidates: list[tuple[float, str, Plan]], phases: dict, *, started: float,
-            time_limit_s: float, seed: int) -> Result:
+            time_limit_s: float, seed: int, stopped: bool = False) -> Result:
     """The cheapest candidate (the start on a tie), labelled with the phase that made it."""
     t0 = started
     cost, name, plan = min(candidates, key=lambda c: (c[0], c[1] != "start"))
@@ -263,7 +278,8 @@ def _result(problem: Problem, candidates: list[tuple[float, str, Plan]], phases:
              ", ".join(f"{k} {v:.2f}" for k, v in phases.items()))
     costs = {n: c for c, n, _ in candidates}
     return Result(plan, status, Statistics(wall_s=wall, objective=cost,
-                                           extra={"backend": used, "phases": phases, "costs": costs}))
+                                           extra={"backend": used, "phases": phases, "costs": costs,
+                                                  "stopped": stopped}))
 
 
 __all__ = ["BACKEND", "exploration_for", "plan_summary", "solve_portfolio"]

@@ -30,6 +30,7 @@ from ..plan import Plan, Route, Unassigned
 from ..timing import cost as costs
 from ..timing import forward as fz
 from ..timing import insertion as ins
+from .stopping import Stop, deadline_with
 
 HEAVY_WEIGHT = 10.0   # categories at least this heavy may eject lighter work
 
@@ -99,6 +100,8 @@ class _Repair:
                 break
             route = self.routes[tid]
             for pos, (other_id, fixed) in enumerate(route.items):
+                if deadline_s is not None and time.perf_counter() > deadline_s:
+                    break
                 other = problem.job(other_id)
                 if fixed is not None or other.crew_size > 1 or problem.weight(other) >= problem.weight(job):
                     continue
@@ -144,11 +147,14 @@ class _Repair:
                               state.departure_s, state.arrivals, state.return_s)
 
 
-def repair_plan(problem: Problem, plan: Plan, *, deadline_s: float | None = None) -> Plan:
+def repair_plan(problem: Problem, plan: Plan, *, deadline_s: float | None = None,
+                stop: Stop | None = None) -> Plan:
     """Return ``plan`` with as many unassigned jobs inserted as this pass can (see module doc).
 
-    ``deadline_s`` is a ``time.perf_counter()`` value after which the pass stops early.
+    ``deadline_s`` is a ``time.perf_counter()`` value after which the pass stops early; so it
+    does once ``stop()`` is true (the jobs inserted so far are kept).
     """
+    deadline_s = deadline_with(deadline_s, stop)
     pending = [problem.job(u.job) for u in plan.unassigned
                if problem.job(u.job).dispatchable and problem.job(u.job).crew_size == 1
                and rules.static_unassigned_reason(problem, problem.job(u.job)) is None]

@@ -42,6 +42,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import os
+import pickle
+import select
+import signal
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -56,6 +60,7 @@ from ..travel import matrix_of
 from .base import Result, SolveStatus, Statistics, derive_status
 from .repair import repair_plan
 from .start import start_plan
+from .stopping import Stop, deadline_with, stopped
 
 log = logging.getLogger("dispatchopt")
 
@@ -258,12 +263,64 @@ def build_input(problem: Problem, jobs: Iterable[Job], fixed_crews: CrewFixes, *
     return _Model(inp, offset, vehicle_tech, task_of, tightened)
 
 
-def _run(model: _Model, *, time_limit_s: float | None, exploration: int, threads: int) -> list[dict]:
+def _run(model: _Model, *, time_limit_s: float | None, exploration: int, threads: int,
+         stop: Stop | None = None) -> list[dict] | None:
+    """VROOM's routes (``to_dict()["routes"]``); None when ``stop()`` turned true first.
+
+    VROOM's solve holds the GIL for its whole run (measured: the main thread of a 4 s solve went
+    1.9 s without a turn), so a call with ``stop`` runs in a forked child process that this one
+    waits for while polling ``stop`` (the GIL free); on a stop the child is killed at once."""
     if not model.task_of:
         return []
     timeout = {} if time_limit_s is None else {"timeout": dt.timedelta(seconds=max(0.05, float(time_limit_s)))}
-    solution = model.vroom_input.solve(exploration_level=int(exploration), nb_threads=int(threads), **timeout)
-    return solution.to_dict().get("routes", [])
+    if stop is None or not hasattr(os, "fork"):
+        solution = model.vroom_input.solve(exploration_level=int(exploration), nb_threads=int(threads), **timeout)
+        return solution.to_dict().get("routes", [])
+    return _run_forked(model, timeout, exploration=exploration, threads=threads, stop=stop)
+
+
+def _run_forked(model: _Model, timeout: dict, *, exploration: int, threads: int, stop: Stop) -> list[dict] | None:
+    """:func:`_run` in a forked child: the routes come back pickled through a pipe."""
+    if stop():
+        return None
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                     # the child: solve, send, exit (no logging)
+        code = 0
+        try:
+            os.close(read_fd)
+            solution = model.vroom_input.solve(exploration_level=int(exploration), nb_threads=int(threads),
+                                               **timeout)
+            payload = pickle.dumps(("ok", solution.to_dict().get("routes", [])))
+        except BaseException as exc:                 # handed to the parent, raised there
+            payload, code = pickle.dumps(("error", f"{type(exc).__name__}: {exc}")), 1
+        try:
+            with os.fdopen(write_fd, "wb") as sink:
+                sink.write(payload)
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    chunks: list[bytes] = []
+    try:
+        with os.fdopen(read_fd, "rb", buffering=0) as source:
+            while True:
+                if stop():
+                    os.kill(pid, signal.SIGKILL)
+                    return None
+                ready, _, _ = select.select([source], [], [], 0.05)
+                if ready:
+                    chunk = source.read(1 << 20)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+    finally:
+        os.waitpid(pid, 0)
+    if not chunks:
+        raise SolverError("vroom: the solver process ended without an answer (killed or crashed)")
+    kind, value = pickle.loads(b"".join(chunks))
+    if kind != "ok":
+        raise SolverError(f"vroom: the solve failed: {value}")
+    return value
 
 
 def _sequences(model: _Model, raw_routes: list[dict]) -> dict[str, list[tuple[str, int | None]]]:
@@ -324,7 +381,7 @@ def status_of(problem: Problem, plan: Plan) -> SolveStatus:
 def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, exploration: int = 5,
                 fixed_crews: CrewFixes | None = None, threads: int = 1, hard_sla: bool = True,
                 relax: bool = True, repair: bool = True, deterministic: bool = False,
-                first_pass_share: float = 0.45) -> Result:
+                first_pass_share: float = 0.45, stop: Stop | None = None) -> Result:
     """Plan ``problem`` with VROOM (see the module doc); every plan returned verifies clean.
 
     ``time_limit_s`` bounds the whole call; VROOM's own timeout is what is left of it.
@@ -335,6 +392,8 @@ def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, explora
     ``deterministic``: VROOM runs its exploration to the end (no timeout) and the repair has no
     deadline, so the same call gives the same plan on any machine (the time limit is not kept).
     ``first_pass_share``: the first (hard-SLA) pass's share of the time when a relaxed pass follows.
+    ``stop``: when it turns true, the call returns at once with the best plan it has (the crews'
+    start plan if VROOM had not answered yet; ``stats.extra["stopped"]`` is then True).
     """
     if not 0 <= int(exploration) <= 5:
         raise ParameterError(f"exploration: must be 0..5, got {exploration!r}")
@@ -343,38 +402,48 @@ def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, explora
     t0 = time.perf_counter()
     deadline = t0 + time_limit_s
     phases: dict[str, float] = {}
+    fallback: Plan | None = None
     if fixed_crews is None:
         start_deadline = None if deterministic else t0 + 0.15 * time_limit_s
-        fixed_crews = crew_fixes_of(problem, start_plan(problem, seed=seed, deadline=start_deadline))
+        fallback = start_plan(problem, seed=seed, deadline=deadline_with(start_deadline, stop))
+        fixed_crews = crew_fixes_of(problem, fallback)
         phases["crew_start_s"] = time.perf_counter() - t0
     excluded = excluded_jobs(problem, fixed_crews)
     jobs = [job for job in problem.jobs if job.id not in excluded]
     info = SolverInfo(backend=BACKEND, time_limit_s=time_limit_s, seed=seed, status="")
 
-    def one_pass(relaxed: Iterable[str], budget_s: float) -> tuple[Plan, _Model]:
+    def one_pass(relaxed: Iterable[str], budget_s: float) -> tuple[Plan | None, _Model]:
         model = build_input(problem, jobs, fixed_crews, hard_sla=hard_sla, relaxed=relaxed)
         raw = _run(model, time_limit_s=None if deterministic else budget_s, exploration=exploration,
-                   threads=threads)
+                   threads=threads, stop=stop)
+        if raw is None:
+            return None, model
         return plan_from_sequences(problem, _sequences(model, raw), info, excluded), model
 
+    if stopped(stop):
+        return _stopped_result(problem, fallback, info, phases, t0, fixed_crews, excluded)
     t1 = time.perf_counter()
     plan, model = one_pass((), max(0.05, (deadline - t1) * (first_pass_share if hard_sla and relax else 0.85)))
     phases["vroom_s"] = time.perf_counter() - t1
+    if plan is None:                     # stopped before VROOM answered
+        return _stopped_result(problem, fallback, info, phases, t0, fixed_crews, excluded)
     cost = plan_cost(problem, plan)
     dropped = sorted(j for j in model.tightened if j not in plan.assigned_job_ids())
     left = deadline - time.perf_counter()
-    if dropped and relax and (deterministic or left > max(0.5, 0.25 * phases["vroom_s"])):
+    if dropped and relax and not stopped(stop) and (deterministic or left > max(0.5, 0.25 * phases["vroom_s"])):
         t2 = time.perf_counter()
         plan2, _ = one_pass(dropped, left * 0.9)
         phases["vroom_relax_s"] = time.perf_counter() - t2
-        cost2 = plan_cost(problem, plan2)
-        log.info("vroom: pass 1 dropped %d jobs held to their SLA due; relaxed pass %.1f vs %.1f",
-                 len(dropped), cost2, cost)
-        if cost2 < cost:
-            plan, cost = plan2, cost2
-    if repair and plan.unassigned:
+        if plan2 is not None:
+            cost2 = plan_cost(problem, plan2)
+            log.info("vroom: pass 1 dropped %d jobs held to their SLA due; relaxed pass %.1f vs %.1f",
+                     len(dropped), cost2, cost)
+            if cost2 < cost:
+                plan, cost = plan2, cost2
+    if repair and plan.unassigned and not stopped(stop):
         t3 = time.perf_counter()
-        plan = repair_plan(problem, plan, deadline_s=None if deterministic else max(deadline, t3 + 0.05))
+        plan = repair_plan(problem, plan, deadline_s=deadline_with(None if deterministic else max(deadline, t3 + 0.05),
+                                                                   stop))
         phases["repair_s"] = time.perf_counter() - t3
         cost = plan_cost(problem, plan)
     status = status_of(problem, plan)
@@ -384,7 +453,24 @@ def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, explora
              ", ".join(f"{k} {v:.2f}" for k, v in phases.items()))
     return Result(plan, status, Statistics(wall_s=wall, objective=cost,
                                            extra={"phases": phases, "backend": BACKEND,
-                                                  "fixed_crews": len(fixed_crews)}))
+                                                  "fixed_crews": len(fixed_crews), "stopped": stopped(stop)}))
+
+
+def _stopped_result(problem: Problem, fallback: Plan | None, info: SolverInfo, phases: dict, t0: float,
+                    fixed_crews: CrewFixes, reasons: Mapping[str, str]) -> Result:
+    """:func:`solve_vroom` stopped before VROOM answered: the crews' start plan (a plan of every
+    crew VROOM was given and nothing else when the crews were the caller's)."""
+    plan = fallback
+    if plan is None:
+        plan = plan_from_sequences(problem, {}, info, reasons)
+    cost = plan_cost(problem, plan)
+    status = status_of(problem, plan)
+    wall = time.perf_counter() - t0
+    plan = replace(plan, solver=replace(info, status=status.value, objective=round(cost, 3), wall_s=wall))
+    log.info("vroom: stopped after %.2f s, before VROOM answered", wall)
+    return Result(plan, status, Statistics(wall_s=wall, objective=cost,
+                                           extra={"phases": phases, "backend": BACKEND,
+                                                  "fixed_crews": len(fixed_crews), "stopped": True}))
 
 
 def polish(problem: Problem, plan: Plan, *, time_limit_s: float | None, exploration: int = 2,
