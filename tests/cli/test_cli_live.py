@@ -132,3 +132,49 @@ def test_the_sample_city_day_events_parse():
     events = [parse_event(problem, item["data"], source=f"{path}: line {item['line']}")
               for item in read_events(problem, path)]
     assert len(events) == 11 and [e.at_s for e in events] == sorted(e.at_s for e in events)
+
+
+CITY = ROOT / "scenarios" / "city_day.yaml"
+# a job next to a technician who is free before 10:15 (issue 8: the command printed "arrives
+# 10:18" while the plan JSON had the visit arrive 09:53, before the job was even reported)
+NEAR_IDLE = {"id": "N7", "location": {"lat": 36.0618, "lon": 120.3425}, "category": "emergency",
+             "skills": {"plumbing": 1}, "duration_minutes": 30}
+
+
+def _insert_on_city_day(tmp_path, capsys, job: dict) -> tuple[str, Path]:
+    plan = tmp_path / "city.json"
+    assert main(["solve", str(CITY), "--backend", "greedy", "--out", str(plan)]) == 0
+    job_file = tmp_path / "job.json"
+    job_file.write_text(json.dumps(job), encoding="utf-8")
+    out = tmp_path / "new.json"
+    capsys.readouterr()
+    code = main(["insert", str(CITY), str(plan), "--job", str(job_file), "--now", "2026-11-23T10:15",
+                 "--out", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    return text, out
+
+
+def test_insert_prints_the_arrival_and_start_the_written_plan_holds(tmp_path, capsys):
+    text, out = _insert_on_city_day(tmp_path, capsys, NEAR_IDLE)
+    (line,) = [x for x in text.splitlines() if x.startswith("N7 (emergency):")]
+    data = json.loads(out.read_text(encoding="utf-8"))
+    visits = [(r["technician"], v) for r in data["routes"] for v in r["visits"] if v["job"] == "N7"]
+    assert visits
+    techs = "+".join(sorted(t for t, _ in visits))
+    arrival = min(v["arrival"] for _, v in visits)[11:16]
+    start = max(v["start"] for _, v in visits)[11:16]
+    assert f"{techs} arrives {arrival}, starts {start}" in line, (line, visits)
+
+
+def test_insert_reappoints_only_customers_with_an_appointment(tmp_path, capsys):
+    # issue 8: a job without an appointment got "more than 30 min past the appointment"
+    text, out = _insert_on_city_day(tmp_path, capsys, EMERGENCY | {"id": "NEW1", "location":
+                                                                  {"lat": 36.0905, "lon": 120.368}})
+    problem = load_scenario(out.with_name("new.scenario.yaml"))
+    reappointed = [x.split()[1].rstrip(":") for x in text.splitlines() if x.startswith("re-appoint ")]
+    called = [x.split()[4] for x in text.splitlines() if x.startswith("call the customer of ")]
+    assert called or reappointed, text        # the emergency bumps someone
+    for job_id in reappointed:
+        assert problem.job(job_id).window is not None, text
+    assert "past the appointment" not in text

@@ -24,7 +24,7 @@ from ..audit.verify import verify
 from ..domain import Problem
 from ..errors import EventError, ParameterError
 from ..live.events import NewJob, apply, describe_event, event_to_json, parse_event, parse_job, read_events
-from ..live.notify import describe
+from ..live.notify import describe, notice_rules
 from ..live.replan import replan
 from ..live.state import DispatchState
 from ..objective import plan_cost
@@ -42,7 +42,7 @@ CHURN_PENALTY_MIN = 30.0
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     """Register ``insert`` and ``replay`` on ``sub`` (``common`` holds ``-v``)."""
     p = sub.add_parser("insert", parents=[common], help="insert a new job into a running plan",
-                       description="Insert the job of --job into PLAN at time --now.")
+                       description="Insert the job of --job into PLAN at time --now.", epilog=notice_rules())
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("plan", metavar="PLAN", help="current plan JSON file")
     p.add_argument("--job", required=True, metavar="JOB.json", help="the new job (scenario job keys)")
@@ -52,7 +52,8 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cli_insert)
 
     p = sub.add_parser("replay", parents=[common], help="replay a day's events, re-planning after each",
-                       description="Replay EVENTS.jsonl against SCENARIO; write plans and a log.")
+                       description="Replay EVENTS.jsonl against SCENARIO; write plans and a log.",
+                       epilog=notice_rules())
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("events", metavar="EVENTS.jsonl", help="one event per line")
     p.add_argument("--out", required=True, metavar="DIR",
@@ -107,6 +108,24 @@ def _now_s(problem: Problem, text: str) -> int:
     return now
 
 
+def _where_now(state: DispatchState, job_ids: list[str]) -> list[str]:
+    """After a re-optimisation: each inserted job as the written plan has it."""
+    t = lambda s: state.problem.clock.to_iso(s)[11:16]    # noqa: E731
+    visits: dict[str, list[tuple[str, int, int]]] = {}
+    for route in state.plan.routes:
+        for v in route.visits:
+            visits.setdefault(v.job, []).append((route.technician, v.arrival_s, v.start_s))
+    lines = []
+    for job_id in job_ids:
+        held = visits.get(job_id)
+        if not held:
+            lines.append(f"after re-optimisation {job_id}: NOT PLACED: {state.unassigned.get(job_id, 'not planned')}")
+            continue
+        lines.append(f"after re-optimisation {job_id}: {'+'.join(sorted(h[0] for h in held))} arrives "
+                     f"{t(min(h[1] for h in held))}, starts {t(max(h[2] for h in held))}")
+    return lines
+
+
 def cli_insert(args: Any) -> int:
     """Insert the job(s) of ``--job`` into PLAN at ``--now``; print who goes, when, who is
     bumped and whom to call; write the new plan (and its scenario) to ``--out``."""
@@ -145,6 +164,8 @@ def cli_insert(args: Any) -> int:
         for line in update.lines():
             out(line)
         state = update.state
+        for line in _where_now(state, [u.event.job.id for u in updates]):
+            out(line)
     violations = verify(state.problem, state.plan)
     if violations:
         print_violations(violations)

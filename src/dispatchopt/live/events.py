@@ -41,6 +41,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from ..domain import Problem
 from .dispatcher import finish, place_pending
@@ -53,7 +54,7 @@ from .event_types import (EVENT_TYPES as EVENT_TYPES, CustomerNotHome as Custome
                           TechnicianUnavailable as TechnicianUnavailable,
                           describe_event as describe_event)
 from .handlers import handle
-from .notify import Notification, Update, diff_plans, notifications
+from .notify import Notification, Update, diff_plans, next_promises, notifications
 from .preemption import is_emergency
 from .state import DispatchState
 from .workspace import Workspace
@@ -81,8 +82,10 @@ def conclude(ws: Workspace, before: DispatchState, event: Event | None, t0: floa
              backend: str | None = None) -> Update:
     new_state, changed = finish(ws, published=before.plan, history=history, backend=backend)
     diff = diff_plans(before.plan, new_state.plan, changed)
+    promised = before.promised
     notes = notifications(new_state.problem, before.problem, diff, ws.now, bumps=ws.bumps,
-                          unassigned=new_state.unassigned, silent=silent)
+                          unassigned=new_state.unassigned, silent=silent, promised=promised)
+    new_state = replace(new_state, promised=next_promises(promised, before.plan, new_state.plan, diff, notes))
     elapsed = (time.perf_counter() - t0) * 1000.0
     return Update(state=new_state, event=event, diff=diff, notifications=tuple(list(extra) + notes),
                   dispatches=tuple(ws.dispatches), notes=tuple(ws.notes), elapsed_ms=elapsed)

@@ -1,21 +1,35 @@
 """What changed between the published plan and the new one, and whom to call.
 
-Rules (DOMAIN.md, "Appointment keeping"; all times on the problem clock):
+Rules (DOMAIN.md, "Appointment keeping"; all times on the problem clock). What a customer
+sees of a visit is when the technician (the whole crew) is at the door and work begins: the
+visit's **start**. Time spent waiting in the van (for the window to open, for a crew partner)
+is not the customer's business, so every rule below compares starts. The **promise** is the
+start the customer was last told: the morning plan's, or the start given by the last call
+(``DispatchState.promised``; a job placed later is promised its first planned start). A job
+that moves several times is judged against the promise, not against the previous plan, so small
+moves cannot add up to a large unannounced delay.
 
-* **CallCustomer**: a job planned in both plans whose expected arrival moves later than the
-  published ("promised") one by more than :data:`CALL_TOLERANCE_S` gets a call, due
-  :data:`CALL_AHEAD_S` (15 min) before the promised arrival, with the new arrival. When that
-  moment has already passed the call is due at once and flagged ``late_notice``.
-* **Reappoint**: a job that is pushed more than :data:`MAX_DELAY_S` (30 min) past its
-  appointment (its window end, or the promised arrival when it has no window), or that had a
-  window and lost its place in the plan, must get a new appointment (the customer agrees a new
-  time; the plan's new arrival, if any, is the proposal). It replaces the call for that job.
-  A customer not at home gets one too (the re-appointment job, see ``events``).
+* **CallCustomer**, with an appointment window (``job.window``, a promise): the new start
+  stays inside the window (it is hard) but moves later than the promise by more than
+  :data:`APPOINTMENT_TOLERANCE_S` (30 min).
+* **CallCustomer**, without an appointment: the new start is later than the promise by more
+  than :data:`OPEN_TOLERANCE_S` (30 min), or it falls past the SLA deadline (``job.due_s``)
+  while the promise did not (and moves later by more than :data:`MIN_MOVE_S`).
+* A call is due :data:`CALL_AHEAD_S` (15 min) before the promised start; when that moment has
+  already passed it is due at once and flagged ``late_notice``. After a call the new start is
+  the promise.
+* **Reappoint**: a job with an appointment window that lost its place in the plan, or whose
+  new start falls after its window (only a relaxed, as-executed window allows that): the
+  customer agrees a new time (the plan's new start, if any, is the proposal). A customer not
+  at home gets one too (the re-appointment job, see ``events``).
+* Never a notice for an earlier or unchanged start, nor for the job the event is about (the
+  new job, the cancelled one).
 * **Bumped**: a job taken out of its technician's route by the update (an emergency placed
   before it, a technician lost, an overrun) is listed with its SLA cost: ``unassigned x weight``
   when it could not be re-planned, else ``late_minute x weight x`` the late minutes it gained.
 
-Jobs cancelled by the event get no notice (the customer asked for it).
+The thresholds live here and only here (the CLI help of ``insert``/``replay`` and the
+simulation's ``customers_notified`` refer to them).
 """
 
 from __future__ import annotations
@@ -24,16 +38,32 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .. import rules
-from ..domain import Problem
+from ..domain import Job, Problem
 from ..plan import Plan
 from .event_types import Event
 from .state import DispatchState
 from .workspace import BumpRecord, Dispatch
 
 CALL_AHEAD_S = 15 * 60
-MAX_DELAY_S = 30 * 60
-CALL_TOLERANCE_S = 60
-"""Arrivals are promised to the minute: a move later by less than this is not called in."""
+"""A customer is called at least this long before the promised start (DOMAIN.md)."""
+APPOINTMENT_TOLERANCE_S = 30 * 60
+"""With an appointment window: a start later than the promise by more than this (inside the
+window) gets a call."""
+OPEN_TOLERANCE_S = 30 * 60
+"""Without an appointment: a start later than the promise by more than this gets a call."""
+MIN_MOVE_S = 60
+"""Starts are promised to the minute: a move later by less than this never gets a notice."""
+
+
+def notice_rules() -> str:
+    """The notice rules in a few sentences, from the thresholds above (the CLI help)."""
+    return (f"Customers are told about the start of work (the technician at the door). With an "
+            f"appointment window: a call when the start moves more than "
+            f"{APPOINTMENT_TOLERANCE_S // 60} min later than promised inside the window, a "
+            f"re-appointment when the window is lost. Without one: a call when the start moves "
+            f"more than {OPEN_TOLERANCE_S // 60} min later than promised, or past the SLA "
+            f"deadline. Calls are due {CALL_AHEAD_S // 60} min before the promised start (flagged "
+            f"when that has passed); an earlier start is never called.")
 
 
 @dataclass(frozen=True)
@@ -81,16 +111,23 @@ class Diff:
 
 @dataclass(frozen=True)
 class CallCustomer:
+    """Call the customer of ``job`` by ``call_by_s``: the start moves from the promised
+    ``old_arrival_s`` to ``new_arrival_s`` (starts: when the technician is at the door)."""
+
     job: str
     old_arrival_s: int
     new_arrival_s: int
     call_by_s: int
     late_notice: bool = False           # the 15-minute rule could not be kept
+    reason: str = ""                    # why the customer is called ("45 min later", ...)
     kind: str = field(default="call_customer", init=False)
 
 
 @dataclass(frozen=True)
 class Reappoint:
+    """Agree a new time with the customer of ``job`` (``proposed_arrival_s``: the plan's new
+    start, if any)."""
+
     job: str
     reason: str
     old_arrival_s: int | None = None
@@ -157,35 +194,84 @@ def diff_plans(old: Plan, new: Plan, techs: Iterable[str] | None = None) -> Diff
     return Diff(tuple(changes))
 
 
+def customer_notice(job: Job, promise_s: int, new_start_s: int | None,
+                    now_s: int) -> CallCustomer | Reappoint | None:
+    """The notice (or None) the customer of ``job`` gets when its start moves from the promised
+    ``promise_s`` to ``new_start_s`` (None: no longer planned). The rules of the module doc."""
+    call_by = promise_s - CALL_AHEAD_S
+    late_notice = call_by < now_s
+    call_by = max(call_by, now_s)
+    window = job.window
+    if new_start_s is None:
+        if window is not None and job.dispatchable:
+            return Reappoint(job.id, "its appointment window can no longer be kept",
+                             old_arrival_s=promise_s, call_by_s=call_by)
+        return None
+    later_s = new_start_s - promise_s
+    if later_s <= MIN_MOVE_S:
+        return None
+    later = f"{later_s / 60:.0f} min later"
+    if window is not None:
+        if new_start_s > window.end_s:
+            return Reappoint(job.id, f"the new start is {later}, after the appointment window",
+                             old_arrival_s=promise_s, proposed_arrival_s=new_start_s, call_by_s=call_by)
+        if later_s > APPOINTMENT_TOLERANCE_S:
+            return CallCustomer(job.id, promise_s, new_start_s, call_by, late_notice,
+                                f"{later}, still inside the appointment window")
+        return None
+    if later_s > OPEN_TOLERANCE_S:
+        return CallCustomer(job.id, promise_s, new_start_s, call_by, late_notice, later)
+    if new_start_s > job.due_s >= promise_s:
+        return CallCustomer(job.id, promise_s, new_start_s, call_by, late_notice,
+                            f"{later}, past the SLA deadline")
+    return None
+
+
+def next_promises(promised: Mapping[str, int], old: Plan, new: Plan, diff: Diff,
+                  notes: Iterable[Notification]) -> dict[str, int]:
+    """The starts customers hold after an update: a call or a re-appointment's proposal
+    replaces the promise; a job newly planned is promised its start; a job no longer planned
+    (or re-appointed without a proposal) holds none; every other promise stands."""
+    out = dict(promised)
+    if not out:                     # a state made before promises were kept: the old plan's
+        out = {j: s for j, (_t, s, _a) in _visits(old, None).items()}
+    starts = {c.job: c.new_start_s for c in diff.changes}
+    for c in diff.changes:
+        if c.new_start_s is None:
+            out.pop(c.job, None)
+        elif c.job not in out:
+            out[c.job] = c.new_start_s
+    for n in notes:
+        if isinstance(n, CallCustomer):
+            out[n.job] = n.new_arrival_s
+        elif isinstance(n, Reappoint) and n.job in starts:
+            if n.proposed_arrival_s is None:
+                out.pop(n.job, None)
+            else:
+                out[n.job] = n.proposed_arrival_s
+    for u in new.unassigned:
+        out.pop(u.job, None)
+    return out
+
+
 def notifications(problem: Problem, old_problem: Problem, diff: Diff, now_s: int, *,
                   bumps: Mapping[str, BumpRecord] | None = None, unassigned: Iterable[str] = (),
-                  silent: Iterable[str] = ()) -> list[Notification]:
-    """Calls, re-appointments and bump notices for ``diff`` (see the module doc)."""
+                  silent: Iterable[str] = (), promised: Mapping[str, int] | None = None) -> list[Notification]:
+    """Calls, re-appointments and bump notices for ``diff`` (see the module doc). ``promised``:
+    job -> the start the customer was last told (default: the old plan's start)."""
     silent = set(silent)
+    promised = promised or {}
     out: list[Notification] = []
     obj = problem.objective
     for c in diff.changes:
-        if c.job in silent or c.old_arrival_s is None:
+        if c.job in silent or c.old_start_s is None:
             continue
+        if c.new_start_s is not None and c.new_start_s <= now_s:
+            continue        # started (the technician is there): nothing left to announce
         job = problem.job(c.job) if problem.has_job(c.job) else old_problem.job(c.job)
-        promised = c.old_arrival_s
-        if c.new_arrival_s is None:
-            if job.window is not None and job.dispatchable:
-                out.append(Reappoint(c.job, "its appointment window can no longer be kept",
-                                     old_arrival_s=promised, call_by_s=max(now_s, promised - CALL_AHEAD_S)))
-            continue
-        if c.new_arrival_s <= promised + CALL_TOLERANCE_S:
-            continue
-        call_by = promised - CALL_AHEAD_S
-        late_notice = call_by < now_s
-        call_by = max(call_by, now_s)
-        appointment = job.window.end_s if job.window is not None else promised
-        if c.new_arrival_s > appointment + MAX_DELAY_S:
-            out.append(Reappoint(c.job, f"arrival moves {(c.new_arrival_s - promised) / 60:.0f} min later, "
-                                 f"more than {MAX_DELAY_S // 60} min past the appointment",
-                                 old_arrival_s=promised, proposed_arrival_s=c.new_arrival_s, call_by_s=call_by))
-        else:
-            out.append(CallCustomer(c.job, promised, c.new_arrival_s, call_by, late_notice))
+        note = customer_notice(job, promised.get(c.job, c.old_start_s), c.new_start_s, now_s)
+        if note is not None:
+            out.append(note)
     by_job = {c.job: c for c in diff.changes}
     unassigned = set(unassigned)
     for job_id, bump in (bumps or {}).items():
@@ -210,9 +296,10 @@ def describe(problem: Problem, note: Notification) -> str:
     """One line a dispatcher reads."""
     t = lambda s: problem.clock.to_iso(s)[11:16]    # noqa: E731
     if isinstance(note, CallCustomer):
-        late = " (less than 15 min ahead!)" if note.late_notice else ""
-        return (f"call the customer of {note.job} by {t(note.call_by_s)}{late}: arrival "
-                f"{t(note.old_arrival_s)} -> {t(note.new_arrival_s)}")
+        late = f" (less than {CALL_AHEAD_S // 60} min ahead!)" if note.late_notice else ""
+        why = f" ({note.reason})" if note.reason else ""
+        return (f"call the customer of {note.job} by {t(note.call_by_s)}{late}: start "
+                f"{t(note.old_arrival_s)} -> {t(note.new_arrival_s)}{why}")
     if isinstance(note, Reappoint):
         proposal = f", propose {t(note.proposed_arrival_s)}" if note.proposed_arrival_s is not None else ""
         when = f" by {t(note.call_by_s)}" if note.call_by_s is not None else ""
@@ -247,20 +334,24 @@ class Update:
         return [n for n in self.notifications if n.kind == kind]
 
     def lines(self) -> list[str]:
-        """A dispatcher's summary: who goes, when, who is bumped, whom to call."""
+        """A dispatcher's summary: who goes, when, who is bumped, whom to call. Arrivals and
+        starts are read from the published plan (``self.plan``), the file a dispatcher saves."""
         problem = self.problem
         t = lambda s: problem.clock.to_iso(s)[11:16]    # noqa: E731
         out = []
+        planned = _visits(self.plan, None)
         for d in self.dispatches:
             job = problem.job(d.job)
-            status = "on time" if d.on_time else f"LATE (due {t(job.due_s)})"
+            techs, start_s, arrival_s = planned.get(d.job, (d.technicians, d.start_s, d.arrival_s))
+            on_time = rules.on_time(job, start_s)
+            status = "on time" if on_time else f"LATE (due {t(job.due_s)})"
             extra = ""
             if d.interrupted:
                 extra = f", interrupting {d.interrupted} (follow-up {d.follow_up})"
             elif d.diverted_from:
                 extra = f", diverted from {d.diverted_from}"
-            out.append(f"{d.job} ({job.category}): {'+'.join(d.technicians)} arrives {t(d.arrival_s)}, "
-                       f"starts {t(d.start_s)}, {status}{extra}")
+            out.append(f"{d.job} ({job.category}): {'+'.join(techs)} arrives {t(arrival_s)}, "
+                       f"starts {t(start_s)}, {status}{extra}")
         for n in self.notifications:
             out.append(describe(problem, n))
         for note in self.notes:

@@ -14,7 +14,8 @@ The travel matrix is carried from one Problem to the next (:mod:`.matrix`): rebu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from ..domain import Problem
 from ..errors import EventError
@@ -33,7 +34,12 @@ class DispatchState(StateData):
 
     Build one with :meth:`start` (from a problem and a published plan); change it with
     :func:`dispatchopt.live.apply` (events) and :func:`dispatchopt.live.replan`.
+
+    ``promised``: job -> the start its customer was last told (the published plan's at
+    :meth:`start`, then the start given by each call; see :mod:`.notify`).
     """
+
+    promised: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def start(cls, problem: Problem, plan: Plan, now_s: int | None = None) -> "DispatchState":
@@ -62,7 +68,8 @@ class DispatchState(StateData):
             plans[tech.id] = TechPlan(tech.id, (), (), None, None, (), (), base, ())
         state = cls(problem=problem, plan=plan, now_s=now_s, plans=plans,
                     unassigned={j.id: listed[j.id] for j in problem.jobs if j.id in listed},
-                    contexts=contexts, matrix_buffer=None)
+                    contexts=contexts, matrix_buffer=None,
+                    promised={v.job: v.start_s for r in plan.routes for v in r.visits})
         ws = Workspace(state, now_s, cause="re-timing at the start of live dispatch", freeze=False)
         for tech in problem.technicians:
             route = routes.get(tech.id) or Route(technician=tech.id)
