@@ -76,7 +76,8 @@ CrewFixes = Mapping[str, tuple[int, tuple[str, ...]]]
 
 
 class SkillIds:
-    """VROOM skill ids: (skill, level) pairs, "may work alone", one pin id per technician."""
+    """VROOM skill ids: (skill, level) pairs, "may work alone", one pin id per technician, one
+    person id per person (a follow-up that requires its person: rules.follow_up_allows)."""
 
     def __init__(self, problem: Problem) -> None:
         self.ids: dict[tuple[str, int], int] = {}
@@ -89,9 +90,11 @@ class SkillIds:
                 self.ids[(skill, level)] = len(self.ids) + 1
         self.solo = len(self.ids) + 1
         self.pins = {t.id: self.solo + 1 + i for i, t in enumerate(problem.technicians)}
+        people = sorted({t.person_id for t in problem.technicians})
+        self.persons = {p: self.solo + 1 + len(self.pins) + i for i, p in enumerate(people)}
 
     def of_technician(self, problem: Problem, tech: Technician) -> set[int]:
-        held = {self.pins[tech.id]}
+        held = {self.pins[tech.id], self.persons[tech.person_id]}
         if not tech.trainee:
             held.add(self.solo)
             held |= {self.ids[(skill, level)]
@@ -101,6 +104,8 @@ class SkillIds:
 
     def of_job(self, job: Job) -> set[int]:
         need = {self.ids[(skill, int(level))] for skill, level in job.skills.items()} | {self.solo}
+        if job.follow_up is not None and job.follow_up.mode == "require":
+            need.add(self.persons.get(job.follow_up.person, self.solo + 1 + len(self.pins) + len(self.persons)))
         return need | {self.pins[pin] for pin in job.pinned_to if pin in self.pins}
 
 
