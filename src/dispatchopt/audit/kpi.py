@@ -31,8 +31,8 @@ overtime_minutes
 by_day (multi-day problems only: ``rules.is_multi_day``)
     local date -> the figures above (``unassigned`` and ``not_dispatchable`` left out: an
     unassigned job has no day) for that day's routes (a day copy's ``day``, else the date of the
-    technician's first shift) and the jobs whose service started on that day, plus ``jobs`` (how
-    many) and ``technicians`` (routes with a visit). Utilisation is over that day's shifts,
+    technician's first shift) and the jobs those routes serve (a job served after midnight by a
+    night shift counts on its shift's day), plus ``jobs`` (how many) and ``technicians`` (routes with a visit). Utilisation is over that day's shifts,
     workload_cv over that day's non-trainee technicians. :func:`kpis_by_day` gives it alone.
 """
 
@@ -87,13 +87,12 @@ def _starts(timed: list[TimedRoute]) -> dict[str, int]:
 
 
 def _by_day(problem: Problem, timed: list[TimedRoute], starts: dict[str, int]) -> dict[str, dict[str, Any]]:
-    days = sorted({rules.tech_day(problem, tech) for tech in problem.technicians}
-                  | {problem.clock.to_datetime(s).date() for s in starts.values()})
+    job_day = {job.id: rules.tech_day(problem, t.tech) for t in timed for _, job in t.visits}
     out: dict[str, dict[str, Any]] = {}
-    for day in days:
+    for day in sorted({rules.tech_day(problem, tech) for tech in problem.technicians}):
         techs = [tech for tech in problem.technicians if rules.tech_day(problem, tech) == day]
         day_timed = [t for t in timed if rules.tech_day(problem, t.tech) == day]
-        jobs = [problem.job(j) for j, s in starts.items() if problem.clock.to_datetime(s).date() == day]
+        jobs = [problem.job(j) for j, d in job_day.items() if d == day]
         figures = _figures(problem, day_timed, techs, jobs, starts)
         del figures["unassigned"], figures["not_dispatchable"]
         out[day.isoformat()] = {"jobs": len(jobs), "technicians": sum(1 for t in day_timed if t.visits),
