@@ -526,3 +526,61 @@ def test_breaks_taken_are_recomputed_not_trusted():
     problem = with_lunch()
     r = Route("T1", visits=(), breaks=(BreakTaken(3 * H + 30 * M, 4 * H),))
     assert_clean(problem, make_plan(problem, [r]))
+
+
+# -- the verifier's own qualification rule (plan_checks.Qualification) agrees with rules.py ------
+def test_verify_qualification_agrees_with_rules_on_the_bundled_days():
+    from pathlib import Path
+
+    from dispatchopt import rules
+    from dispatchopt.audit.plan_checks import Qualification
+    from dispatchopt.scenario import load_scenario
+
+    root = Path(__file__).resolve().parents[2]
+    for name in ("city_day.yaml", "bench/day_40x300_load0.9.yaml"):
+        problem = load_scenario(root / "scenarios" / name)
+        q = Qualification(problem)
+        disagree = []
+        for job_ in problem.jobs:
+            for tech_ in problem.technicians:
+                by_rules = (rules.can_lead(problem, tech_, job_) or rules.can_assist(problem, tech_, job_)
+                            if job_.crew_size >= 2 else rules.can_lead(problem, tech_, job_))
+                short, uncertified = q.gaps(tech_, job_)
+                mine = not short and not uncertified and (job_.crew_size >= 2 or not tech_.trainee)
+                if by_rules != mine:
+                    disagree.append((name, tech_.id, job_.id, by_rules, short, uncertified))
+        assert disagree == []
+
+
+def test_rule_skill_broken_by_a_follow_up_for_another_person():
+    from dispatchopt.domain.followup import FollowUp
+
+    follow = dataclasses.replace(job("J1", x=10), follow_up=FollowUp("T2", "require"))
+    problem = make_problem(techs=[tech("T1"), tech("T2")], jobs=[follow])
+    assert_clean(problem, make_plan(problem, [route(problem, "T2", [("J1", 10 * M)])]))
+    (v,) = assert_only(problem, make_plan(problem, [route(problem, "T1", [("J1", 10 * M)])]), "skill")
+    assert "follow-up of T2" in v.message and v.technician == "T1"
+
+
+def test_verify_is_the_same_with_a_plain_check_context():
+    # the checks also work on a plain CheckContext (no cached members/findings): same findings
+    from collections import defaultdict
+
+    from dispatchopt.audit import plan_checks, route_checks
+    from dispatchopt.audit.retime import time_route
+    from dispatchopt.audit.violation import CheckContext
+
+    techs = [tech("T1", {"plumbing": 1}), tech("T2", {"plumbing": 1}, trainee=True)]
+    jobs = [job("J1", x=10, skills={"plumbing": 2}), job("J2", x=20, crew_size=2)]
+    problem = make_problem(techs=techs, jobs=jobs)
+    plan = make_plan(problem, [route(problem, "T1", [("J1", 10 * M), ("J2", 60 * M)]),
+                               route(problem, "T2", [("J2", 60 * M)])])
+    timed = [t for t in (time_route(problem, r) for r in plan.routes) if t is not None]
+    crews = defaultdict(list)
+    for t in timed:
+        for visit, job_ in t.visits:
+            crews[job_.id].append((t.tech, visit))
+    ctx = CheckContext(problem=problem, plan=plan, timed=timed, crews=dict(crews))
+    checks = {**plan_checks.CHECKS, **route_checks.CHECKS}
+    plain = [v for rule in RULES for v in checks[rule](ctx)]
+    assert plain == verify(problem, plan) and {v.rule for v in plain} >= {"skill"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from functools import cached_property
 
-from .. import rules
 from ..domain import Job, Problem, Technician
 from ..plan import Visit
 from .retime import TimedRoute
@@ -91,38 +91,100 @@ def _members(crew: list[tuple[Technician, Visit]]) -> list[Technician]:
     return list({tech.id: tech for tech, _ in crew}.values())
 
 
-def _lacking(problem: Problem, tech: Technician, job: Job, *, assist: bool) -> tuple[list[str], list[str]]:
-    """(skills below the level needed, skills held at that level without a valid certificate),
-    worded for a dispatcher; the rule itself is rules.qualification_gaps."""
-    short, uncertified = rules.qualification_gaps(problem, tech, job, assist=assist)
-    short_text = [f"{skill} level {have} < {need}" for skill, have, need in short]
-    cert_text = []
-    for skill in uncertified:
-        expiry = tech.certificates.get(skill)
-        cert_text.append(f"{skill} certificate expired {expiry.isoformat()}" if expiry
-                         else f"{skill} needs a certificate and none is listed")
-    return short_text, cert_text
+class Qualification:
+    """The verifier's own statement of who may do a job (kept apart from ``rules.py`` on
+    purpose, so that a bug there cannot pass here; tests/audit check that both agree):
 
+    * each skill the job needs, held at the job's level; a trainee in a crew (crew_size > 1)
+      needs each skill at level 1 only (the level is the lead's to meet: a crew of trainees
+      only has no lead, which trainee_alone reports);
+    * a held skill needs a certificate valid on the technician's work day (its ``day``, else
+      the plan day) when the technician lists one for it or the trade is in
+      ``problem.certificate_required``;
+    * a follow-up with ``same_technician: require`` is only for that person.
 
-def _unqualified(ctx: CheckContext) -> Iterator[tuple[str, str, Technician, Job]]:
-    """(rule, detail, tech, job) for every crew member who may not do its job, rule skill or
-    certificate (trainee_alone is its own check)."""
-    problem = ctx.problem
-    for job_id, crew in ctx.crews.items():
-        job = problem.job(job_id)
-        for tech in _members(crew):
-            ok = (rules.can_lead(problem, tech, job) if job.crew_size < 2
-                  else rules.can_lead(problem, tech, job) or rules.can_assist(problem, tech, job))
-            if ok:
+    A trainee alone on a solo job is trainee_alone's to report. Findings are cached per
+    (technician, the job's needs): a city day has a few hundred of them for 425 visits.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.cache: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self.needs: dict[str, tuple] = {}
+
+    def gaps(self, tech: Technician, job: Job) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(skill texts, certificate texts) of what keeps ``tech`` from ``job``; ((), ()) = may."""
+        needs = self.needs.get(job.id)
+        if needs is None:
+            follow = job.follow_up.person if job.follow_up is not None and job.follow_up.mode == "require" else None
+            needs = self.needs[job.id] = (tuple(sorted(job.skills.items())), job.crew_size >= 2, follow)
+        key = (tech.id, needs)
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = self.cache[key] = self.evaluate(tech, *needs)
+        return hit
+
+    def evaluate(self, tech: Technician, needs: tuple[tuple[str, int], ...], crew: bool,
+                 follow: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        day = tech.day if tech.day is not None else self.problem.clock.plan_day
+        short: list[str] = []
+        uncertified: list[str] = []
+        for skill, level in needs:
+            need = 1 if (crew and tech.trainee) else level
+            have = tech.skills.get(skill, 0)
+            if have < need:
+                short.append(f"{skill} level {have} < {need}")
                 continue
-            short, uncertified = _lacking(problem, tech, job, assist=job.crew_size >= 2)
+            expiry = tech.certificates.get(skill)
+            if expiry is None and skill in self.problem.certificate_required:
+                uncertified.append(f"{skill} needs a certificate and none is listed")
+            elif expiry is not None and expiry < day:
+                uncertified.append(f"{skill} certificate expired {expiry.isoformat()}")
+        person = tech.person if tech.person is not None else tech.id
+        if follow is not None and person != follow:
+            short.append(f"a follow-up of {follow}'s work (same_technician: require)")
+        return tuple(short), tuple(uncertified)
+
+
+class PlanContext(CheckContext):
+    """A :class:`CheckContext` that computes once what several checks read: each planned job's
+    distinct crew members and the qualification findings (skill and certificate both use them).
+    ``verify`` builds one of these; a plain CheckContext works too (computed per check)."""
+
+    @cached_property
+    def members(self) -> dict[str, list[Technician]]:
+        return {job_id: _members(crew) for job_id, crew in self.crews.items()}
+
+    @cached_property
+    def unqualified(self) -> list[tuple[str, str, Technician, Job]]:
+        return list(_find_unqualified(self))
+
+
+def _members_of(ctx: CheckContext, job_id: str) -> list[Technician]:
+    if isinstance(ctx, PlanContext):
+        return ctx.members[job_id]
+    return _members(ctx.crews[job_id])
+
+
+def _find_unqualified(ctx: CheckContext) -> Iterator[tuple[str, str, Technician, Job]]:
+    problem = ctx.problem
+    qualification = Qualification(problem)
+    for job_id in ctx.crews:
+        job = problem.job(job_id)
+        for tech in _members_of(ctx, job_id):
+            short, uncertified = qualification.gaps(tech, job)
             if short:
                 yield "skill", "; ".join(short), tech, job
             if uncertified:
                 yield "certificate", "; ".join(uncertified), tech, job
-            if not short and not uncertified and not tech.trainee:
-                # rules.py said no but no part of the rule explains it: report it, never pass it.
-                yield "skill", "not qualified by rules.can_lead", tech, job
+
+
+def _unqualified(ctx: CheckContext) -> list[tuple[str, str, Technician, Job]]:
+    """(rule, detail, tech, job) for every crew member who may not do its job, rule skill or
+    certificate (trainee_alone is its own check)."""
+    if isinstance(ctx, PlanContext):
+        return ctx.unqualified
+    return list(_find_unqualified(ctx))
 
 
 def _check_skill(ctx: CheckContext) -> Iterator[Violation]:
@@ -144,24 +206,25 @@ def _check_trainee_alone(ctx: CheckContext) -> Iterator[Violation]:
     problem = ctx.problem
     for job_id, crew in ctx.crews.items():
         job = problem.job(job_id)
-        members = _members(crew)
+        members = _members_of(ctx, job_id)
         if job.crew_size < 2:
             for tech in members:
                 if tech.trainee:
                     yield Violation("trainee_alone", f"trainee {tech.id} works solo job {job.id} "
                                     f"(crew_size 1) at {ctx.t(crew[0][1].start_s)}",
                                     technician=tech.id, job=job.id)
-        elif not any(rules.can_lead(problem, tech, job) for tech in members) \
-                and all(tech.trainee for tech in members):
+        elif all(tech.trainee for tech in members):     # a trainee never leads
             yield Violation("trainee_alone", f"crew of job {job.id} ({', '.join(t.id for t in members)}) "
                             f"has only trainees, no one to lead", technician=members[0].id, job=job.id)
 
 
 def _check_crew_size(ctx: CheckContext) -> Iterator[Violation]:
-    for job_id, crew in ctx.crews.items():
+    for job_id in ctx.crews:
         job = ctx.problem.job(job_id)
-        members = _members(crew)
-        if job.crew_size > 1 and len(members) != job.crew_size:
+        if job.crew_size < 2:
+            continue
+        members = _members_of(ctx, job_id)
+        if len(members) != job.crew_size:
             yield Violation("crew_size", f"crew job {job_id} needs {job.crew_size} distinct technicians, "
                             f"planned with {len(members)}: {', '.join(t.id for t in members)}", job=job_id)
 
@@ -179,7 +242,7 @@ def _check_pinning(ctx: CheckContext) -> Iterator[Violation]:
     for job_id, crew in ctx.crews.items():
         job = ctx.problem.job(job_id)
         techs = [tech.id for tech, _ in crew]
-        if not rules.pinned_ok(job, techs):
+        if not all(pin in techs for pin in job.pinned_to):
             missing = [pin for pin in job.pinned_to if pin not in techs]
             yield Violation("pinning", f"job {job_id} is pinned to {', '.join(job.pinned_to)} but served by "
                             f"{', '.join(techs)} (missing {', '.join(missing)})",
@@ -204,8 +267,7 @@ def _check_window(ctx: CheckContext) -> Iterator[Violation]:
     for timed, visit, job in _visits(ctx):
         if job.window is None:
             continue
-        latest = rules.latest_start_s(job)
-        if visit.start_s < job.window.start_s or (latest is not None and visit.start_s > latest):
+        if not job.window.start_s <= visit.start_s <= job.window.end_s:     # the window is hard
             yield Violation("window", f"technician {timed.tech.id} starts job {job.id} at "
                             f"{ctx.t(visit.start_s)}, outside its window {ctx.t(job.window.start_s)}"
                             f"-{ctx.t(job.window.end_s)}", technician=timed.tech.id, job=job.id)

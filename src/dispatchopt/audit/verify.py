@@ -4,7 +4,8 @@
 data, the one travel matrix (``matrix_of(problem)``) and the *decisions* of the plan (who
 visits which job, in which order, when service starts, which breaks are taken, when the route
 departs) and recomputes everything else: service ends, travel, distances, lateness, earliest
-arrivals and returns. The qualification rules come from :mod:`dispatchopt.rules` (stated once);
+arrivals and returns. It keeps its own statement of the qualification rules
+(:class:`~dispatchopt.audit.plan_checks.Qualification`, apart from :mod:`dispatchopt.rules`);
 the checking logic is deliberately separate from :mod:`dispatchopt.timing`, the code that builds
 routes for the solvers, and imports no solver, timing, live or objective code: the re-timing is
 :mod:`dispatchopt.audit.retime`, the checks are :mod:`dispatchopt.audit.plan_checks` (who does
@@ -70,7 +71,7 @@ from .route_checks import (
     LATE_TOLERANCE_S as LATE_TOLERANCE_S,
     TRAVEL_TOLERANCE_S as TRAVEL_TOLERANCE_S,
 )
-from .violation import CheckContext, Violation as Violation
+from .violation import Violation as Violation
 
 RULES: tuple[str, ...] = (
     "unknown_technician", "duplicate_route", "unknown_job", "duplicate_visit", "missing_job",
@@ -93,7 +94,7 @@ def verify(problem: Problem, plan: Plan) -> list[Violation]:
     for t in timed:
         for visit, job in t.visits:
             crews[job.id].append((t.tech, visit))
-    ctx = CheckContext(problem=problem, plan=plan, timed=timed, crews=dict(crews))
+    ctx = plan_checks.PlanContext(problem=problem, plan=plan, timed=timed, crews=dict(crews))
     violations: list[Violation] = []
     for check in _CHECKS:
         violations.extend(check(ctx))
