@@ -243,7 +243,12 @@ def _add_limits(problem: Problem, model: _Model, planned_jobs: Sequence[Job], ti
     routing, techs, node_job, obj = model.routing, problem.technicians, model.node_job, problem.objective
     if any(t.max_work_s is not None for t in techs) or obj.workload_balance > 0:
         caps = [t.max_work_s if t.max_work_s is not None else horizon for t in techs]
-        routing.AddDimensionWithVehicleCapacity(time_cb, 0, caps, True, "work")
+        history = [t.history_s if obj.workload_balance > 0 else 0 for t in techs]
+        routing.AddDimensionWithVehicleCapacity(time_cb, 0, [c + h for c, h in zip(caps, history)],
+                                                not any(history), "work")
+        for v, h in enumerate(history):     # the balance counts a person's earlier work (history_s)
+            if any(history):
+                routing.GetDimensionOrDie("work").CumulVar(routing.Start(v)).SetValue(h)
         if obj.workload_balance > 0:
             routing.GetDimensionOrDie("work").SetGlobalSpanCostCoefficient(
                 int(round(obj.workload_balance * model.scale)))
