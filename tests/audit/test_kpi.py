@@ -163,3 +163,52 @@ def test_compare_and_table():
     both = kpi_table(base, other).splitlines()
     assert both[0].split() == ["kpi", "base", "other", "delta"]
     assert any(line.split() == ["travel_minutes", "100", "40", "-60"] for line in both)
+
+
+def two_day_plan():
+    """Day copies T1@Mon (08:00-16:00) and T1@Tue, T2@Mon (08:00-10:00); J1 Monday by T1, J3 on
+    Monday by T2, J2 on Tuesday by T1 (10 min late)."""
+    import datetime as dt
+    mon, tue = dt.date(2026, 11, 23), dt.date(2026, 11, 24)
+    day = 24 * H
+    techs = [dataclasses.replace(tech("T1@2026-11-23"), person="T1", day=mon),
+             dataclasses.replace(tech("T1@2026-11-24", shift=(day, day + 8 * H)), person="T1", day=tue),
+             dataclasses.replace(tech("T2@2026-11-23", shift=(0, 2 * H)), person="T2", day=mon)]
+    jobs = [job("J1", x=10, category="emergency"),                         # due 08:30 Monday
+            job("J2", x=20, due_s=day + 30 * M),                           # due 08:30 Tuesday
+            job("J3", y=30, category="urgent", duration_min=30),
+            job("J4", x=40)]
+    problem = make_problem(techs=techs, jobs=jobs, end_s=2 * day)
+    plan = make_plan(problem, [route(problem, "T1@2026-11-23", [("J1", 10 * M)]),
+                               route(problem, "T1@2026-11-24", [("J2", day + 40 * M)]),
+                               route(problem, "T2@2026-11-23", [("J3", 30 * M)])], {"J4": "no time left"})
+    return problem, plan
+
+
+def test_kpis_by_day_split_routes_and_jobs_by_the_copy_s_day():
+    from dispatchopt.audit.kpi import by_day_table, kpis_by_day
+    problem, plan = two_day_plan()
+    assert verify(problem, plan) == []
+    kpis = compute_kpis(problem, plan)
+    assert set(kpis) == set(KPI_KEYS) | {"by_day"}
+    assert kpis["unassigned"] == 1 and kpis["late_jobs"] == 1         # the flat v1 figures stay whole-horizon
+    mon, tue = kpis["by_day"]["2026-11-23"], kpis["by_day"]["2026-11-24"]
+    assert list(kpis["by_day"]) == ["2026-11-23", "2026-11-24"]
+    assert (mon["jobs"], mon["technicians"], tue["jobs"], tue["technicians"]) == (2, 2, 1, 1)
+    assert mon["on_time_rate"] == 1.0 and tue["on_time_rate"] == 0.0 and tue["late_jobs"] == 1
+    assert mon["travel_minutes"] == 20 + 60 and tue["travel_minutes"] == 40      # there and back
+    assert mon["utilisation"] == round((20 + 30 + 60 + 30) / (480 + 120), 4)
+    assert tue["utilisation"] == round((40 + 30) / 480, 4)
+    assert mon["workload_cv"] == round(abs(50 - 90) / 2 / 70, 4)     # loads 50, 90: std 20 / mean 70
+    assert "unassigned" not in mon and tue["mean_late_minutes"] == 10.0
+    assert kpis_by_day(problem, plan) == kpis["by_day"]
+    flat = flat_kpis(kpis)
+    assert flat["by_day[2026-11-24].late_jobs"] == 1
+    assert flat_kpis(kpis, column_names=True)["by_day__2026-11-23__on_time_rate__emergency"] == 1.0
+    table = by_day_table(kpis["by_day"]).splitlines()
+    assert table[0].split()[:3] == ["day", "jobs", "technicians"] and table[3].split()[:3] == ["2026-11-24", "1", "1"]
+
+
+def test_a_one_day_problem_has_no_by_day_block():
+    problem, plan = four_jobs()
+    assert "by_day" not in compute_kpis(problem, plan)
