@@ -39,6 +39,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import replace
 
+from .. import rules
 from ..domain import Problem
 from ..objective import plan_cost
 from ..plan import Plan
@@ -46,7 +47,7 @@ from ..timing import insertion as ins
 from ..timing.forward import TechContext
 from .base import derive_status
 from .construct import Builder, plannable
-from .repair import route_items
+from .repair import late_emergencies, plan_starts, reachable_emergencies, route_items
 from .stopping import Stop, deadline_with
 
 log = logging.getLogger("dispatchopt")
@@ -60,6 +61,7 @@ MAX_STRING = 10          # longest string of consecutive visits a string ruin re
 POLISH_PASSES = 1        # relocate passes on each new best (3 measured worse: fewer iterations)
 EJECT_ROUTES = 3         # routes an unassigned job tries to eject work from
 FINAL_POLISH = 0.85      # progress at which every route of the best plan is polished once
+EMERGENCY_RUIN = 0.3     # chance that an iteration ruins around a late reachable emergency (when there is one)
 
 
 def builder_from_plan(problem: Problem, plan: Plan) -> Builder:
@@ -87,9 +89,26 @@ class _Search:
         self.pool = [j for j in plannable(problem) if j.id not in locked_jobs]
         self.pool_ids = {j.id for j in self.pool}
         self.locked_jobs = locked_jobs
+        self.urgent = reachable_emergencies(problem) & self.pool_ids
         self.current_cost = self.cost(self.current)
         self.best, self.best_cost = self.current, self.current_cost
+        self.current_key = self.best_key = self.key(self.current, self.current_cost)
         self.left: dict[str, str] = {}
+
+    def late_urgent(self, builder: Builder) -> list[str]:
+        """The reachable emergencies (:func:`.repair.reachable_emergencies`) not on time."""
+        if not self.urgent:
+            return []
+        starts: dict[str, int] = {}
+        for route in builder.routes.values():
+            for job_id, start in route.final.starts:
+                if job_id in self.urgent:
+                    starts[job_id] = max(start, starts.get(job_id, start))
+        return sorted(j for j in self.urgent if late_emergencies(self.problem, frozenset((j,)), starts))
+
+    def key(self, builder: Builder, cost: float) -> tuple[int, float]:
+        """What the search minimises: reachable emergencies not on time first, then the cost."""
+        return len(self.late_urgent(builder)), cost
 
     def unassigned(self, builder: Builder) -> list[str]:
         planned = builder.planned()
@@ -107,6 +126,9 @@ class _Search:
         if not planned:
             return []
         q = min(self.rng.randint(MIN_REMOVE, MAX_REMOVE), max(1, len(planned) // 3))
+        late = self.late_urgent(builder)
+        if late and self.rng.random() < EMERGENCY_RUIN:
+            return self._around(builder, self.rng.choice(late), q)
         op = self.rng.randrange(5)
         if op == 4:
             return self._strings(builder, planned, q)
@@ -117,6 +139,23 @@ class _Search:
         if op == 2:
             return self._worst(builder, planned, q)
         return self._routes(builder, q)
+
+    def _around(self, builder: Builder, job_id: str, q: int) -> list[str]:
+        """A late emergency and the visits in its way: on the routes of up to three qualified
+        technicians nearest to it, those starting before its due plus its duration and ending
+        after its earliest start (the recreate inserts emergencies first)."""
+        problem = self.problem
+        job = problem.job(job_id)
+        lo, hi = rules.earliest_start_s(job), job.due_s + job.duration_s
+        chosen = [job_id] if job_id in builder.planned() else []
+        tids = [t for t in builder.routes_for([job], 3).keys()]
+        for tid in self.rng.sample(tids, len(tids)):
+            for other_id, start in builder.routes[tid].final.starts:
+                other = problem.job(other_id)
+                if other_id in self.pool_ids and other_id not in chosen and start < hi \
+                        and start + other.duration_s > lo:
+                    chosen.append(other_id)
+        return chosen[:max(q, MIN_REMOVE)]
 
     def _related(self, builder: Builder, planned: list[str], q: int) -> list[str]:
         seed = self.rng.choice(planned)
@@ -207,9 +246,10 @@ class _Search:
         self.polish(final, deadline)
         eject_unassigned(final, self.unassigned(final), deadline=deadline)
         cost = self.cost(final)
-        if cost < self.best_cost - 1e-9:
-            self.best, self.best_cost = final, cost
-            self.current, self.current_cost = final, cost
+        key = self.key(final, cost)
+        if _better(key, self.best_key):
+            self.best, self.best_cost, self.best_key = final, cost, key
+            self.current, self.current_cost, self.current_key = final, cost, key
 
     # -- one iteration ------------------------------------------------------------------------------
     def step(self, deadline: float | None = None) -> Builder | None:
@@ -325,25 +365,35 @@ def improve(problem: Problem, plan: Plan, *, deadline: float | None = None, seed
         if trial is None:
             continue
         cost = search.cost(trial)
+        key = search.key(trial, cost)
         progress = _progress(started, deadline, iterations, max_iterations, since_best, patience)
         routes_cost = sum(route.cost for route in search.best.routes.values())
         threshold = START_THRESHOLD * max(0.0, routes_cost) * (1 - progress)
-        if cost < search.current_cost - 1e-9 or cost <= search.best_cost + threshold:
-            search.current, search.current_cost = trial, cost
-            if cost < search.best_cost - 1e-9:
+        # lexicographic: reachable emergencies not on time, then the cost (record-to-record)
+        if _better(key, search.current_key) or (key[0] <= search.best_key[0]
+                                                 and cost <= search.best_cost + threshold):
+            search.current, search.current_cost, search.current_key = trial, cost, key
+            if _better(key, search.best_key):
                 if local_search:
                     changed = [t for t, r in trial.routes.items() if r is not search.best.routes.get(t)]
                     search.polish(trial, deadline, changed)
                     cost = search.cost(trial)
-                    search.current_cost = cost
-                search.best, search.best_cost = trial, cost
-                since_best = 0
+                    key = search.key(trial, cost)
+                    search.current_cost, search.current_key = cost, key
+                if _better(key, search.best_key):
+                    search.best, search.best_cost, search.best_key = trial, cost, key
+                    since_best = 0
         if local_search and not polished and progress >= FINAL_POLISH:
             polished = True
             search.final_polish(deadline)
     log.info("lns: %d iterations in %.2f s, cost %.1f -> %.1f", iterations,
              time.perf_counter() - started, start_cost, search.best_cost)
     return _result(problem, plan, search, iterations, started)
+
+
+def _better(a: tuple[int, float], b: tuple[int, float]) -> bool:
+    """``a`` strictly better than ``b``: fewer late reachable emergencies, or as many and cheaper."""
+    return a[0] < b[0] or (a[0] == b[0] and a[1] < b[1] - 1e-9)
 
 
 def _progress(started: float, deadline: float | None, iterations: int, max_iterations: int | None,
@@ -372,6 +422,8 @@ def _result(problem: Problem, plan: Plan, search: _Search, iterations: int, star
                       unassigned=tuple(u for u in out.unassigned if u.job not in planned))
     status = derive_status(problem, (u.job for u in out.unassigned))
     out = replace(out, solver=replace(out.solver, status=status.value))
-    if plan_cost(problem, out) >= plan_cost(problem, plan):
+    urgent = search.urgent
+    if not _better((late_emergencies(problem, urgent, plan_starts(out)), plan_cost(problem, out)),
+                   (late_emergencies(problem, urgent, plan_starts(plan)), plan_cost(problem, plan))):
         return plan
     return out

@@ -57,7 +57,7 @@ from ..domain import Problem
 from ..objective import plan_cost
 from ..plan import Plan
 from .base import Result, Statistics
-from .repair import repair_plan
+from .repair import late_emergencies, plan_starts, reachable_emergencies, repair_plan
 from .start import start_plan
 from .stopping import Stop, deadline_with, stop_keyword, stopped
 from .vroom_backend import crew_fixes_of, polish, solve_vroom, status_of
@@ -150,16 +150,8 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
     phases: dict[str, float] = {}
     if len(problem.jobs) > ORTOOLS_MAX_JOBS and _lns_improve() is not None and use_lns:
         use_ortools = False
-    candidates: list[tuple[float, str, Plan]] = []
-
-    def keep(name: str, plan: Plan) -> None:
-        cost = plan_cost(problem, plan)
-        candidates.append((cost, name, plan))
-        summary = plan_summary(problem, plan)
-        log.info("portfolio: %s cost %.1f, on time %.3f, %d jobs planned, travel %.2f min per served job, "
-                 "%d emergencies late or out (%.2f s)", name, cost, summary["on_time_rate"],
-                 summary["assigned"], summary["travel_per_served"], summary["emergency_missed"],
-                 time.perf_counter() - t0)
+    candidates: list[tuple[float, str, Plan, int]] = []   # (plan_cost, phase, plan, late reachable emergencies)
+    keep = _keeper(problem, candidates, t0)
 
     fixed = solution_limit is not None
     big = not use_ortools and len(problem.jobs) > ORTOOLS_MAX_JOBS
@@ -186,26 +178,44 @@ def solve_portfolio(problem: Problem, *, time_limit_s: float = 30.0, seed: int =
         t2 = time.perf_counter()
         # big days: from VROOM's repaired plan (more served, less travel: module doc); else the cheapest
         lns_from = [c for c in candidates if big and c[1].endswith("+repair")]
-        lns_from = lns_from or [min(candidates, key=lambda c: c[0])]
+        lns_from = lns_from or [_best(candidates)]
         keep("lns", _lns_phase(problem, lns_from[0][2], improve, seed=seed,
                                deadline=deadline, share=lns_share if use_ortools else 1.0,
                                solution_limit=solution_limit, stop=stop))
         phases["lns_s"] = time.perf_counter() - t2
     if use_polish and use_vroom and initial is None and deadline - time.perf_counter() > 0.5 and not stopped(stop):
         t4 = time.perf_counter()
-        best = min(candidates, key=lambda c: c[0])[2]
+        best = _best(candidates)[2]
         budget = min(time_limit_s * POLISH_SHARE, (deadline - t4) * (0.5 if use_ortools else 0.9))
         keep("polish", polish(problem, best, time_limit_s=None if fixed else budget, exploration=2))
         phases["polish_s"] = time.perf_counter() - t4
     left = deadline - time.perf_counter()
     if use_ortools and (left > 0.5 or fixed) and not stopped(stop):
         t3 = time.perf_counter()
-        keep("ortools", _ortools_phase(problem, min(candidates, key=lambda c: c[0])[2], left_s=left, seed=seed,
+        keep("ortools", _ortools_phase(problem, _best(candidates)[2], left_s=left, seed=seed,
                                        churn_penalty_min=churn_penalty_min, solution_limit=solution_limit,
                                        phases=phases, stop=stop))
         phases["ortools_s"] = time.perf_counter() - t3
     return _result(problem, candidates, phases, started=t0, time_limit_s=time_limit_s, seed=seed,
                    stopped=stopped(stop))
+
+
+def _keeper(problem: Problem, candidates: list, t0: float):
+    """``keep(name, plan)``: price ``plan`` (plan_cost, reachable emergencies not on time), add it
+    to ``candidates`` and log its summary."""
+    urgent = reachable_emergencies(problem)
+
+    def keep(name: str, plan: Plan) -> None:
+        cost = plan_cost(problem, plan)
+        late = late_emergencies(problem, urgent, plan_starts(plan))
+        candidates.append((cost, name, plan, late))
+        summary = plan_summary(problem, plan)
+        log.info("portfolio: %s cost %.1f, on time %.3f, %d jobs planned, travel %.2f min per served job, "
+                 "%d emergencies late or out, %d of them reachable (%.2f s)", name, cost, summary["on_time_rate"],
+                 summary["assigned"], summary["travel_per_served"], summary["emergency_missed"], late,
+                 time.perf_counter() - t0)
+
+    return keep
 
 
 def _vroom_phase(problem: Problem, start: Plan, keep, *, budget: float, seed: int, exploration: int | None,
@@ -264,11 +274,17 @@ def _ortools_phase(problem: Problem, best: Plan, *, left_s: float, seed: int, ch
     return routed.plan
 
 
-def _result(problem: Problem, candidates: list[tuple[float, str, Plan]], phases: dict, *, started: float,
+def _best(candidates: list[tuple[float, str, Plan, int]]) -> tuple[float, str, Plan, int]:
+    """The best candidate: fewest reachable emergencies not on time, then the least plan_cost,
+    then the start (on a tie)."""
+    return min(candidates, key=lambda c: (c[3], c[0], c[1] != "start"))
+
+
+def _result(problem: Problem, candidates: list[tuple[float, str, Plan, int]], phases: dict, *, started: float,
             time_limit_s: float, seed: int, stopped: bool = False) -> Result:
-    """The cheapest candidate (the start on a tie), labelled with the phase that made it."""
+    """The best candidate (:func:`_best`), labelled with the phase that made it."""
     t0 = started
-    cost, name, plan = min(candidates, key=lambda c: (c[0], c[1] != "start"))
+    cost, name, plan, _ = _best(candidates)
     status = status_of(problem, plan)
     wall = time.perf_counter() - t0
     used = f"{BACKEND}:{name}"
@@ -276,7 +292,7 @@ def _result(problem: Problem, candidates: list[tuple[float, str, Plan]], phases:
                                         status=status.value, objective=round(cost, 3), wall_s=wall))
     log.info("portfolio: best %s (cost %.1f) in %.2f s; phases %s", name, cost, wall,
              ", ".join(f"{k} {v:.2f}" for k, v in phases.items()))
-    costs = {n: c for c, n, _ in candidates}
+    costs = {n: c for c, n, _, _ in candidates}
     return Result(plan, status, Statistics(wall_s=wall, objective=cost,
                                            extra={"backend": used, "phases": phases, "costs": costs,
                                                   "stopped": stopped}))

@@ -58,7 +58,7 @@ from ..plan import Plan, Route, SolverInfo, Unassigned
 from ..timing import forward as fz
 from ..travel import matrix_of
 from .base import Result, SolveStatus, Statistics, derive_status
-from .repair import repair_plan
+from .repair import due_reachable as due_reachable, repair_plan
 from .start import start_plan
 from .stopping import Stop, deadline_with, stopped
 
@@ -127,22 +127,6 @@ def excluded_jobs(problem: Problem, fixed_crews: CrewFixes) -> dict[str, str]:
         if reason is not None:
             out[job.id] = reason
     return out
-
-
-def due_reachable(problem: Problem, job: Job) -> bool:
-    """Could some qualified technician start ``job`` by its SLA due on an empty day? (Breaks and
-    other jobs ignored: a necessary condition.)"""
-    matrix = matrix_of(problem)
-    lo = rules.earliest_start_s(job)
-    candidates = [problem.technician(p) for p in job.pinned_to] or rules.qualified_leads(problem, job)
-    for tech in candidates:
-        go = matrix.travel_s(tech.start, job.location)
-        for shift in tech.shifts:
-            start = max(lo, shift.start_s + go)
-            last = shift is tech.shifts[-1]
-            if start <= job.due_s and start + job.duration_s <= shift.end_s + (tech.max_overtime_s if last else 0):
-                return True
-    return False
 
 
 def crew_fixes_of(problem: Problem, plan: Plan) -> dict[str, tuple[int, tuple[str, ...]]]:
