@@ -58,3 +58,34 @@ def test_bad_flags_are_usage_errors(tmp_path, flag):
     with pytest.raises(SystemExit) as exc:
         _simulate([str(SMALL), str(tmp_path / "plan.json"), *flag])
     assert exc.value.code == 2
+
+
+class _Terminal:
+    """A stand-in stderr that says it is a terminal (so the progress bar is drawn into it)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        self.text += s
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_simulate_quiet_drops_the_progress_bar_and_keeps_the_result(tmp_path, capsys, monkeypatch, quiet):
+    pytest.importorskip("tqdm")
+    plan = _morning(tmp_path)
+    capsys.readouterr()
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    argv = ["simulate", str(SMALL), str(plan), "--runs", "2", "--workers", "1"] + (["-q"] if quiet else [])
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "2 of 2 simulated day(s)" in text and "wall time" in text
+    assert ("dispatchopt simulate" in terminal.text) is not quiet, terminal.text

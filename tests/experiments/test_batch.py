@@ -6,6 +6,7 @@ backend, so every run takes milliseconds; the cost of these tests is the worker 
 
 from __future__ import annotations
 
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -155,3 +156,37 @@ def test_ray_executor_gives_the_same_table(scenario_files):
     check_table(on_ray)
     inline = run_batch(scenario_files, executor="process", workers=1, **common)
     assert on_ray[kpi_columns(on_ray)].equals(inline[kpi_columns(inline)])
+
+
+class _Terminal:
+    """A stand-in stderr that says it is a terminal (so the progress bar is drawn into it)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        self.text += s
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("command", ["batch", "whatif"])
+@pytest.mark.parametrize("quiet", [False, True])
+def test_quiet_drops_the_progress_bar_and_keeps_the_result(tmp_path, capsys, monkeypatch, command, quiet):
+    pytest.importorskip("tqdm")
+    from dispatchopt.cli import main
+
+    small = Path(__file__).resolve().parents[2] / "scenarios" / "small.yaml"
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    head = ["batch", str(small)] if command == "batch" else ["whatif", str(small), "--vary", "speed_factor=0.9"]
+    argv = head + ["--backend", "greedy", "--seeds", "0,1", "--workers", "1", "--out", str(tmp_path / "out")]
+    assert main(argv + (["-q"] if quiet else [])) == 0
+    text = capsys.readouterr().out
+    assert ("results.csv" in text) and ("greedy" in text or "speed_factor" in text), text
+    assert ("dispatchopt batch" in terminal.text) is not quiet, terminal.text     # whatif runs a batch

@@ -217,6 +217,12 @@ def add_time_limit(parser: argparse.ArgumentParser, what: str = "solver wall-clo
                         help=f"{what} in seconds (default 30)")
 
 
+def add_quiet(parser: argparse.ArgumentParser) -> None:
+    """``-q/--quiet``: no progress bar (on a terminal there is one), only the result lines."""
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress bar, only the result lines (a pipe never gets a bar)")
+
+
 def add_backend(parser: argparse.ArgumentParser, *, repeatable: bool = False) -> None:
     """``--backend B``, one of :data:`~dispatchopt.solvers.BACKENDS` (default auto); with
     ``repeatable`` the flag may be given several times (a list, ``None`` when not given)."""

@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import ParameterError
 from ..experiments.batch import run_batch
 from ..experiments.whatif import parse_vary, run_whatif
-from .common import (EXIT_FAILED, EXIT_OK, MAX_WORKERS, add_backend, add_time_limit, bounded_int, err,
+from .common import (EXIT_FAILED, EXIT_OK, MAX_WORKERS, add_backend, add_quiet, add_time_limit, bounded_int, err,
                      existing, int_list, need_ray, out, output_dir, positive_float, positive_int, seed_int)
 
 BATCH_COLUMNS = ("scenario", "variant", "backend", "seed", "status", "wall_s", "n_violations",
@@ -62,6 +62,7 @@ def add_parallel_flags(parser: argparse.ArgumentParser) -> None:
                         help="stop OR-Tools after K improving solutions (reproducible runs)")
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="results directory (runs already recorded there are not redone)")
+    add_quiet(parser)
 
 
 def check_parallel_flags(args: argparse.Namespace) -> None:
@@ -81,7 +82,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     table = run_batch(scenarios, backends=args.backend or ["auto"], seeds=args.seeds,
                       time_limit_s=args.time_limit_s, workers=args.workers, executor=args.executor,
                       ray_address=args.ray_address, out_dir=Path(args.out),
-                      solution_limit=args.solution_limit, ray_timeout_s=args.ray_timeout_s)
+                      solution_limit=args.solution_limit, ray_timeout_s=args.ray_timeout_s,
+                      progress=not getattr(args, "quiet", False))
     columns = [c for c in BATCH_COLUMNS if c in table.columns
                and not (c in ("variant", "error") and table[c].isna().all())]
     out(table[columns].to_string(index=False))
@@ -105,7 +107,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
                          time_limit_s=args.time_limit_s, workers=args.workers, executor=args.executor,
                          ray_address=args.ray_address, out_dir=Path(args.out), template=args.template,
                          demand_seed=args.demand_seed, solution_limit=args.solution_limit,
-                         ray_timeout_s=args.ray_timeout_s)
+                         ray_timeout_s=args.ray_timeout_s, progress=not getattr(args, "quiet", False))
     shown = ["variant", *vary, "n_runs", "n_errors"]
     for kpi in WHATIF_KPIS:
         shown += [c for c in (kpi, f"{kpi}_delta") if c in summary.columns]

@@ -3,7 +3,8 @@
 Prints the table (one row per executed KPI: mean, p5, p50, p95 over the runs), the failed runs
 with their seeds and the wall time; ``--out DIR`` writes ``simulation.csv`` (the table) and
 ``runs.csv`` (one row per run). Exit 1 when a run failed (a plan broke a hard rule or the live
-engine refused an event), 2 for bad input (a morning plan that does not verify included). A progress bar on a terminal, nothing in a pipe.
+engine refused an event), 2 for bad input (a morning plan that does not verify included). A
+progress bar on a terminal, nothing in a pipe or with ``-q``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from ..simulate import simulate
 from ..simulate.runs import POLICIES
-from .common import EXIT_FAILED, EXIT_OK, err, load_plan, load_problem, out, positive_int
+from .common import EXIT_FAILED, EXIT_OK, add_quiet, err, load_plan, load_problem, out, positive_int
 
 
 def _non_negative(text: str) -> float:
@@ -65,6 +66,7 @@ def add_simulate_parser(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="where runs execute (default process, ray with --ray-address; ray needs the ray extra)")
     p.add_argument("--ray-address", metavar="A", help="running Ray cluster to use with --executor ray")
     p.add_argument("--out", metavar="DIR", help="write simulation.csv (the table) and runs.csv there")
+    add_quiet(p)
     p.set_defaults(func=cmd_simulate)
 
 
@@ -94,7 +96,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                       emergencies_per_hour=args.emergencies_per_hour, duration_noise_cv=args.duration_noise,
                       no_show_p=args.no_show, sick_p=args.sick, cancel_p=args.cancel, policy=args.policy,
                       workers=args.workers, executor=args.executor, ray_address=args.ray_address,
-                      replan_every=args.replan_every or None, progress=True)
+                      replan_every=args.replan_every or None,
+                      progress=not getattr(args, "quiet", False))
     table = result.table()
     good = len(result.runs)
     out(f"{problem.name}: {good} of {args.runs} simulated day(s), seeds {args.seed}..{args.seed + args.runs - 1}, "

@@ -108,49 +108,78 @@ def check_ray_address(address: str, timeout_s: float) -> None:
                          f"({reason}); start one with `ray start --head` or check the address") from None
 
 
-def _run_ray(runs: list[Run], *, workers: int, ray_address: str | None, done: Callable[..., None],
-             timeout_s: float = RAY_TIMEOUT_S) -> None:
+def start_ray(*, workers: int, ray_address: str | None, timeout_s: float = RAY_TIMEOUT_S) -> Any:
+    """The ``ray`` module, initialised: the running instance if there is one, else the cluster
+    at ``ray_address`` (probed first, :func:`check_ray_address`), else a local Ray of
+    ``workers`` CPUs. BatchError (a ParameterError) when Ray is not installed."""
     try:
         import ray
     except ImportError:
         raise BatchError("executor 'ray' needs Ray, which is not installed: "
                          "pip install 'dispatchopt[ray]' (or use executor='process')") from None
     if ray.is_initialized():
-        logger.info("batch: using the running Ray instance (workers=%d not applied)", workers)
+        logger.info("ray: using the running Ray instance (workers=%d not applied)", workers)
     elif ray_address:
         check_ray_address(ray_address, timeout_s)
-        logger.info("batch: connecting to the Ray cluster at %s", ray_address)
+        logger.info("ray: connecting to the Ray cluster at %s", ray_address)
         ray.init(address=ray_address, ignore_reinit_error=True, logging_level=logging.WARNING)
     else:
-        logger.info("batch: starting a local Ray with num_cpus=%d", workers)
+        logger.info("ray: starting a local Ray with num_cpus=%d", workers)
         ray.init(num_cpus=workers, include_dashboard=False, ignore_reinit_error=True,
                  logging_level=logging.WARNING, log_to_driver=False)
-    task = ray.remote(num_cpus=1, max_retries=0)(execute_run)
-    shared: dict[int, Any] = {}     # one object-store copy per Problem, not one per run
+    return ray
+
+
+def map_on_ray(fn: Callable[..., Any], tasks: list[Any], *, workers: int, ray_address: str | None,
+               done: Callable[[Any, Any], None], lost: Callable[[Any, Exception], None],
+               split: Callable[[Any], tuple[Any, Any]] | None = None,
+               timeout_s: float = RAY_TIMEOUT_S) -> None:
+    """The one Ray loop (batch and simulate): ``fn`` as a Ray task per task, ``done(task,
+    result)`` here as each finishes, ``lost(task, exc)`` when the task or its worker died.
+    ``split(task) -> (what to send, shared)``: a non-None ``shared`` object (a Problem) is put
+    in the object store once (per object) and ``fn(sent, shared)`` is called; otherwise
+    ``fn(task)``. On Ctrl-C (or a callback that raises) whatever is queued or running is
+    cancelled."""
+    ray = start_ray(workers=workers, ray_address=ray_address, timeout_s=timeout_s)
+    remote = ray.remote(num_cpus=1, max_retries=0)(fn)
+    refs: dict[int, Any] = {}       # one object-store copy per shared object, not one per task
     pending = {}
-    for run in runs:
-        if isinstance(run.source, Problem):
-            ref = shared.get(id(run.source))
-            if ref is None:
-                ref = shared[id(run.source)] = ray.put(run.source)
-            pending[task.remote(dataclasses.replace(run, source=None), ref)] = run
-        else:
-            pending[task.remote(run)] = run
+    for task in tasks:
+        sent, shared = split(task) if split is not None else (task, None)
+        if shared is None:
+            pending[remote.remote(sent)] = task
+            continue
+        ref = refs.get(id(shared))
+        if ref is None:
+            ref = refs[id(shared)] = ray.put(shared)
+        pending[remote.remote(sent, ref)] = task
     try:
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)
-            for ref in ready:
-                run = pending.pop(ref)
+            for item in ready:
+                task = pending.pop(item)
                 try:
-                    outcome = ray.get(ref)
+                    result = ray.get(item)
                 except Exception as exc:  # the task or its worker died (not an exception in the run)
-                    done(run, _lost(run, exc), persist=False)
+                    lost(task, exc)
                 else:
-                    done(run, outcome)
-    except BaseException:   # Ctrl-C or a failing callback: cancel what is still queued or running
-        for ref in pending:
-            ray.cancel(ref, force=True)
+                    done(task, result)
+    except BaseException:
+        for item in pending:
+            ray.cancel(item, force=True)
         raise
+
+
+def _split_source(run: Run) -> tuple[Run, Problem | None]:
+    if isinstance(run.source, Problem):
+        return dataclasses.replace(run, source=None), run.source
+    return run, None
+
+
+def _run_ray(runs: list[Run], *, workers: int, ray_address: str | None, done: Callable[..., None],
+             timeout_s: float = RAY_TIMEOUT_S) -> None:
+    map_on_ray(execute_run, runs, workers=workers, ray_address=ray_address, timeout_s=timeout_s,
+               split=_split_source, done=done, lost=lambda run, exc: done(run, _lost(run, exc), persist=False))
 
 
 def _lost(run: Run, exc: BaseException) -> dict[str, Any]:

@@ -13,7 +13,6 @@ runs finished: the same seed gives the same table inline, in processes or on Ray
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import time
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -23,7 +22,7 @@ import pandas as pd
 from ..audit.verify import verify
 from ..domain import Problem
 from ..errors import ParameterError
-from ..experiments.executors import EXECUTORS
+from ..experiments.executors import EXECUTORS, map_on_ray
 from ..plan import Plan
 from ..workers import map_in_pool, progress_bar
 from .draw import DayParams, draw_day, emergency_categories
@@ -152,30 +151,6 @@ def _run_processes(tasks: list[SimTask], *, workers: int, done) -> None:
 
 
 def _run_ray(tasks: list[SimTask], *, workers: int, ray_address: str | None, done) -> None:
-    try:
-        import ray
-    except ImportError:
-        raise ParameterError("executor: 'ray' needs Ray, which is not installed: "
-                             "pip install 'dispatchopt[ray]' (or use executor='process')") from None
-    if not ray.is_initialized():
-        if ray_address:
-            ray.init(address=ray_address, ignore_reinit_error=True, logging_level=logging.WARNING)
-        else:
-            ray.init(num_cpus=workers, include_dashboard=False, ignore_reinit_error=True,
-                     logging_level=logging.WARNING, log_to_driver=False)
-    remote = ray.remote(num_cpus=1, max_retries=0)(execute_task)
-    ref = ray.put(tasks[0].problem)                     # one copy of the problem for every run
-    pending = {remote.remote(replace(task, problem=None), ref): task for task in tasks}
-    try:
-        while pending:
-            ready, _ = ray.wait(list(pending), num_returns=1)
-            for item in ready:
-                task = pending.pop(item)
-                try:
-                    done(ray.get(item))
-                except Exception as exc:  # the task or its worker died
-                    done(_lost(task, exc))
-    except BaseException:
-        for item in pending:
-            ray.cancel(item, force=True)
-        raise
+    map_on_ray(execute_task, tasks, workers=workers, ray_address=ray_address,
+               split=lambda task: (replace(task, problem=None), task.problem),
+               done=lambda task, row: done(row), lost=lambda task, exc: done(_lost(task, exc)))
