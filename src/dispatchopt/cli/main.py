@@ -21,6 +21,7 @@ import sys
 from .. import __version__
 from ..errors import DispatchOptError, SolverError
 from . import experiments, generate, live, solve
+from .book import add_book_parser
 from .report import add_report_parser
 from .simulate import add_simulate_parser
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, err
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         group.add_parsers(sub, common)
     add_report_parser(sub, common)
     add_simulate_parser(sub, common)
+    add_book_parser(sub, common)
     return parser
 
 

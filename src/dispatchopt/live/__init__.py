@@ -6,6 +6,8 @@ re-optimises with OR-Tools warm-started from the current plan, with a churn pena
 an :class:`Update`: the new state (its plan to publish), the diff and the notices.
 """
 
+from .booking import (CandidateWindows as CandidateWindows, Slot as Slot, book as book,
+                      candidate_windows as candidate_windows)
 from .events import (CustomerNotHome as CustomerNotHome, DurationOverrun as DurationOverrun,
                      Event as Event, JobCancelled as JobCancelled, JobCompleted as JobCompleted,
                      JobStarted as JobStarted, NewJob as NewJob,
@@ -19,7 +21,7 @@ from .replan import replan as replan
 from .state import DispatchState as DispatchState, TechnicianStatus as TechnicianStatus
 from .workspace import Dispatch as Dispatch
 
-__all__ = ["Bumped", "CallCustomer", "CustomerNotHome", "Diff", "Dispatch", "DispatchState",
+__all__ = ["Bumped", "CallCustomer", "CandidateWindows", "Slot", "book", "candidate_windows", "CustomerNotHome", "Diff", "Dispatch", "DispatchState",
            "DurationOverrun", "Event", "JobCancelled", "JobChange", "JobCompleted", "JobStarted",
            "NewJob", "Reappoint", "TechnicianStatus", "TechnicianUnavailable", "Update", "apply",
            "apply_all", "event_to_json", "is_emergency", "parse_event", "parse_job", "replan"]
