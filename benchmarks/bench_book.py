@@ -55,6 +55,13 @@ def callers(problem, now_s: int, n: int, seed: int):
                       due_s=now_s + 86400)
 
 
+def reason_class(reason: str) -> str:
+    if reason.startswith("would "):
+        return "breaks a promise, " + ("a harmless place exists" if "keeping every promise exists" in reason
+                                       else "no harmless place")
+    return reason.split(":")[0]
+
+
 def pct(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
@@ -79,7 +86,7 @@ def run(name: str, args) -> dict:
         offered.append(answer.feasible)
         slots.append(answer.feasible + len(answer.refused))
         for s in answer.refused:
-            reasons[s.reason.split(":")[0].split(" (")[0][:40]] += 1
+            reasons[reason_class(s.reason)] += 1
         if args.check_every and i % args.check_every == 0 and answer.offered:
             best = answer.offered[0]
             new = book(state, job, best).state

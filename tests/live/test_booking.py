@@ -225,3 +225,19 @@ def test_bundled_offered_slots_book_as_offered_and_refused_ones_really_fail(name
         days_offered = {s.label[:10] for c in _callers(state, 1, seed=3)
                         for s in candidate_windows(state, c, days=3).offered}
         assert len(days_offered) >= 2
+
+
+def test_a_refused_slot_names_a_dearer_place_that_keeps_every_promise():
+    # T1 is to start A (x=20, due 08:20) at 08:20: a 1-min caller at A's door before it makes A
+    # 1 min late (cost 5), cheaper than T2 (x=40) coming over (40 travel minutes), which harms nobody
+    problem = make_problem([tech("T1"), tech("T2", x=40)],
+                           [job("A", x=20, duration_min=30, due_s=20 * M)])
+    plan = make_plan(problem, [route(problem, "T1", [("A", 20 * M)])])
+    state = DispatchState.start(problem, plan, 0)
+    caller = _caller(x=20, minutes=1)
+    answer = candidate_windows(state, caller, days=1, slot_minutes=30)
+    first = answer.slot(problem.clock.to_iso(0))
+    assert not first.offered and first.technician == "T1"
+    assert "would make A (standard) late" in first.reason
+    assert "a place keeping every promise exists (T2, +40.00)" in first.reason
+    _refused_really(state, caller, first)

@@ -255,12 +255,39 @@ class _Pricer:
         ins, new = found[0], final[-1]
         harm = self.harm(route.final, new, job.id)
         if harm is not None:
+            alt = self.alternative(job, cands)
+            other = (f"; a place keeping every promise exists ({alt[0]}, +{alt[1]:.2f}), which the "
+                     f"dispatcher would not take: book it by hand" if alt is not None else
+                     "; no place keeps every promise")
             return replace(slot, technician=best.tid, reason=f"{harm} (the dispatcher's cheapest "
-                                                             f"place, {best.tid})")
+                                                             f"place, {best.tid}){other}")
         cost = ins.cost + self.balance_change(best.tid, route.final, new, job)
         return replace(slot, technician=best.tid, visit_start_s=ins.start_s, cost=round(cost, 3),
                        added_travel_s=(new.travel_s + new.return_travel_s)
                        - (route.final.travel_s + route.final.return_travel_s))
+
+    def alternative(self, job: Job, cands: list[str]) -> tuple[str, float] | None:
+        """(technician, plan-cost change) of the cheapest place that breaks no promise, or None
+        (every position of every technician on shift re-timed to the end: only for the few
+        slots whose cheapest place breaks one)."""
+        ws = self.ws
+        best: tuple[str, float] | None = None
+        for tid in cands:
+            route = self.routes.get(tid)
+            if route is None:
+                route = self.routes[tid] = timed_route(ws, ws.plans[tid])
+            ctx = ws.ctx(tid)
+            final: list[RouteState] = []
+
+            def priced(st: RouteState) -> float:
+                final.append(st)
+                return state_cost(self.problem, ctx, st)
+
+            for ins in insertions(self.problem, route, job, cost=priced):
+                cost = ins.cost + self.balance_change(tid, route.final, final[-1], job)
+                if (best is None or cost < best[1]) and self.harm(route.final, final[-1], job.id) is None:
+                    best = (tid, cost)
+        return best
 
     def harm(self, old: RouteState, new: RouteState, job_id: str) -> str | None:
         """Why the re-timed route breaks a promise (a job on time made late, an emergency made
