@@ -15,7 +15,7 @@ from dispatchopt.audit.verify import format_violations, verify
 from dispatchopt.errors import DispatchOptError, PlanFormatError
 from dispatchopt.plan import Plan, SolverInfo
 
-VISIT_COLUMNS = ["technician", "sequence", "job", "arrival", "start", "end", "travel_minutes",
+VISIT_COLUMNS = ["technician", "sequence", "job", "sent", "arrival", "start", "end", "travel_minutes",
                  "distance_km", "late_minutes"]
 
 
@@ -57,7 +57,8 @@ def test_json_is_the_v1_contract(planned):
                               "objective": 123.5, "wall_s": 0.25}
     first = data["routes"][0]
     assert first["technician"] == "T1" and first["departure"] == "2026-11-23T08:10"
-    assert first["visits"][0] == {"job": "J1", "arrival": "2026-11-23T08:20", "start": "2026-11-23T08:20",
+    assert first["visits"][0] == {"job": "J1", "sent_at": "2026-11-23T08:10",
+                                  "arrival": "2026-11-23T08:20", "start": "2026-11-23T08:20",
                                   "end": "2026-11-23T08:50", "travel_minutes": 10.0, "distance_km": 10.0,
                                   "late_minutes": 0.0}
     assert first["visits"][1]["late_minutes"] == 60.0           # J2 due 09:00, started 10:00
@@ -179,3 +180,18 @@ def test_frames_of_an_empty_plan_keep_their_columns(planned):
     empty = make_plan(problem, [], fill_unassigned=False)
     assert list(empty.to_frame().columns) == VISIT_COLUMNS and len(empty.to_frame()) == 0
     assert list(empty.unassigned_frame().columns) == ["job", "reason"] and len(empty.unassigned_frame()) == 0
+
+
+def test_sent_at_is_optional_on_read_so_v1_plans_load(planned):
+    problem, plan = planned
+    data = json.loads(json.dumps(plan.to_json()))
+    for route in data["routes"]:
+        for visit in route["visits"]:
+            del visit["sent_at"]
+    back = Plan.from_json(problem, data)
+    assert all(v.sent_s is None for r in back.routes for v in r.visits)
+    assert "sent_at" not in back.to_json()["routes"][0]["visits"][0]
+    assert verify(problem, back) == []
+    frame = plan.to_frame()
+    assert list(frame.columns[:5]) == ["technician", "sequence", "job", "sent", "arrival"]
+    assert str(frame["sent"].iloc[0]).startswith("2026-11-23 08:10")

@@ -24,6 +24,7 @@ class Visit:
     travel_s: int           # travel from the previous place (depot or previous job)
     distance_m: float       # distance of that trip
     late_s: int = 0         # start past the SLA deadline
+    sent_s: int | None = None  # the technician sets off towards it (after any waiting); key "sent_at"
 
 
 @dataclass(frozen=True)
@@ -102,10 +103,7 @@ class Plan:
         routes = []
         for route in self.routes:
             item: dict[str, Any] = {"technician": route.technician, "visits": [
-                {"job": v.job, "arrival": iso(v.arrival_s), "start": iso(v.start_s),
-                 "end": iso(v.end_s), "travel_minutes": round(v.travel_s / 60, 2),
-                 "distance_km": round(v.distance_m / 1000, 3), "late_minutes": round(v.late_s / 60, 2)}
-                for v in route.visits]}
+                _visit_json(v, iso) for v in route.visits]}
             item["breaks"] = [{"start": iso(b.start_s), "end": iso(b.end_s)} for b in route.breaks]
             if route.ret is not None:
                 item["return"] = {"arrival": iso(route.ret.arrival_s),
@@ -156,19 +154,21 @@ class Plan:
         return cls.from_json(problem, data, source=str(path))
 
     def to_frame(self):
-        """One row per visit (technician, job, times as datetimes, travel, lateness)."""
+        """One row per visit (technician, job, times as datetimes: sent (set off towards it),
+        arrival, start, end; travel, lateness)."""
         import pandas as pd
 
         rows = []
         for route in self.routes:
             for seq, v in enumerate(route.visits):
                 rows.append({"technician": route.technician, "sequence": seq, "job": v.job,
+                             "sent": None if v.sent_s is None else self.clock.to_datetime(v.sent_s),
                              "arrival": self.clock.to_datetime(v.arrival_s),
                              "start": self.clock.to_datetime(v.start_s),
                              "end": self.clock.to_datetime(v.end_s),
                              "travel_minutes": v.travel_s / 60, "distance_km": v.distance_m / 1000,
                              "late_minutes": v.late_s / 60})
-        columns = ["technician", "sequence", "job", "arrival", "start", "end", "travel_minutes",
+        columns = ["technician", "sequence", "job", "sent", "arrival", "start", "end", "travel_minutes",
                    "distance_km", "late_minutes"]
         return pd.DataFrame(rows, columns=columns)
 
@@ -177,6 +177,16 @@ class Plan:
 
         return pd.DataFrame([{"job": u.job, "reason": u.reason} for u in self.unassigned],
                             columns=["job", "reason"])
+
+
+def _visit_json(v: Visit, iso) -> dict[str, Any]:
+    item: dict[str, Any] = {"job": v.job}
+    if v.sent_s is not None:
+        item["sent_at"] = iso(v.sent_s)
+    item.update({"arrival": iso(v.arrival_s), "start": iso(v.start_s), "end": iso(v.end_s),
+                 "travel_minutes": round(v.travel_s / 60, 2), "distance_km": round(v.distance_m / 1000, 3),
+                 "late_minutes": round(v.late_s / 60, 2)})
+    return item
 
 
 class _PlanReader:
@@ -251,7 +261,9 @@ class _PlanReader:
                      end_s=self.secs(self.need(raw, "end", where), where + ".end"),
                      travel_s=self.minutes_s(raw, "travel_minutes", where),
                      distance_m=self.num(raw.get("distance_km", 0), where + ".distance_km") * 1000,
-                     late_s=self.minutes_s(raw, "late_minutes", where))
+                     late_s=self.minutes_s(raw, "late_minutes", where),
+                     sent_s=(self.secs(raw["sent_at"], where + ".sent_at")
+                             if raw.get("sent_at") is not None else None))
 
     def route(self, raw: Any, where: str) -> Route:
         raw = self.expect_object(raw, where)

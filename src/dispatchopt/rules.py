@@ -160,6 +160,12 @@ def earliest_start_s(job: Job) -> int:
     return start
 
 
+def earliest_send_s(problem: Problem, job: Job) -> int | None:
+    """The earliest moment a technician may set off towards ``job``: its received time, unless
+    ``problem.anticipate_jobs`` lets them drive there early and wait for it (None: no bound)."""
+    return None if problem.anticipate_jobs else job.received_s
+
+
 def latest_start_s(job: Job) -> int | None:
     """The window end (hard), or None when the job has no window."""
     return job.window.end_s if job.window is not None else None

@@ -7,6 +7,7 @@ Travel is euclidean at speed 1: one coordinate unit is one minute (and one km). 
 from __future__ import annotations
 
 import dataclasses
+import json
 import datetime as dt
 
 import pytest
@@ -34,7 +35,11 @@ def assert_only(problem, plan, rule: str) -> list[Violation]:
 
 
 def replace_visit(r: Route, index: int, **changes) -> Route:
+    """The route with one visit changed; a changed arrival drops ``sent_s`` (a v1 plan's visit)
+    unless given, so each mutation breaks the one rule it is about."""
     visits = list(r.visits)
+    if "arrival_s" in changes:
+        changes.setdefault("sent_s", None)
     visits[index] = dataclasses.replace(visits[index], **changes)
     return dataclasses.replace(r, visits=tuple(visits))
 
@@ -247,7 +252,44 @@ def test_rule_pinning_broken():
 # -- time rules -------------------------------------------------------------------------------
 def test_rule_received_clean():
     problem = make_problem(techs=[tech("T1")], jobs=[job("J1", x=10, received_s=H)])
-    assert_clean(problem, make_plan(problem, [route(problem, "T1", [("J1", H)])]))
+    assert_clean(problem, make_plan(problem, [route(problem, "T1", [("J1", H + 10 * M)])]))
+    ahead = problem.replace(anticipate_jobs=True)      # drove there early, starts when received
+    assert_clean(ahead, make_plan(ahead, [route(ahead, "T1", [("J1", H)])]))
+
+
+def anticipation_day():
+    """One technician idle from 08:00 next to (5 min from) a job received at 10:00, 20 min long."""
+    return make_problem(techs=[tech("T1")], jobs=[job("J1", x=5, received_s=2 * H, duration_min=20)])
+
+
+def test_rule_sent_before_received_clean():
+    problem = anticipation_day()
+    plan = make_plan(problem, [route(problem, "T1", [("J1", 2 * H + 5 * M)])])
+    assert_clean(problem, plan)
+    (visit,) = plan.routes[0].visits
+    assert visit.sent_s == 2 * H and visit.arrival_s == 2 * H + 5 * M   # waits at the depot
+    data = json.loads(json.dumps(plan.to_json()))
+    assert data["routes"][0]["visits"][0]["sent_at"] == "2026-11-23T10:00"
+    assert_clean(problem, Plan.from_json(problem, data))
+    ahead = problem.replace(anticipate_jobs=True)
+    early = make_plan(ahead, [route(ahead, "T1", [("J1", 2 * H)])])
+    assert_clean(ahead, early)
+
+
+def test_rule_sent_before_received_broken():
+    problem = anticipation_day()
+    ahead = problem.replace(anticipate_jobs=True)
+    early = make_plan(ahead, [route(ahead, "T1", [("J1", 2 * H)])])    # made under anticipation
+    (v,) = assert_only(problem, early, "sent_before_received")
+    assert v.job == "J1" and "10:00" in v.message and "anticipate_jobs is false" in v.message
+    # the decisions allow it, but the plan says the technician set off before 10:00
+    late = make_plan(problem, [route(ahead, "T1", [("J1", 2 * H + 30 * M)], departure_s=0)])
+    assert late.routes[0].visits[0].arrival_s == 5 * M
+    (v,) = assert_only(problem, late, "sent_before_received")
+    assert "sent towards it at 2026-11-23T08:00" in v.message
+    no_sent = make_plan(problem, [replace_visit(late.routes[0], 0, arrival_s=5 * M)])
+    (v,) = assert_only(problem, no_sent, "sent_before_received")
+    assert "reported there at 2026-11-23T08:05" in v.message
 
 
 def test_rule_received_broken():

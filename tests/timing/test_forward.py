@@ -75,7 +75,10 @@ def test_window_closed_and_received():
                                           job("J2", x=5, received_s=2 * H)])
     assert route_failure(problem, "T1", [("J1", None)]) == (0, fz.WINDOW)
     s = schedule_route(problem, "T1", [("J2", None)])
-    assert s.starts == (("J2", 2 * H),)            # not before it was received
+    assert s.starts == (("J2", 2 * H + 5 * M),)    # sent when received, then 5 min of travel
+    ahead = problem.replace(anticipate_jobs=True)
+    s = schedule_route(ahead, "T1", [("J2", None)])
+    assert s.starts == (("J2", 2 * H),)            # waits on site, starts when received
 
 
 def test_horizon_end_blocks_a_later_start():

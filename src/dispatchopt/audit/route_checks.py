@@ -30,11 +30,24 @@ def _leg_target(timed: TimedRoute, leg: Leg) -> int | None:
     return timed.return_arrival_s
 
 
+def _shifts_text(ctx: CheckContext, tech: Technician) -> str:
+    return ", ".join(f"{ctx.t(s.start_s)}-{ctx.t(s.end_s)}" for s in tech.shifts)
+
+
+def _free_driving_s(lo: int, hi: int, working: list[Interval], breaks: tuple[Interval, ...]) -> int:
+    """Seconds inside the shifts and outside the breaks starting at or after ``lo``, in [lo, hi]."""
+    if covered(lo, hi, working) and not any(lo <= b_start < hi for b_start, _ in breaks):
+        return hi - lo                                          # the usual case, without lists
+    window = intersect_intervals([(lo, hi)], working)
+    resting = merge_intervals(b for b in breaks if b[0] >= lo)   # as earliest_arrival_s
+    return measure_intervals(window) - measure_intervals(intersect_intervals(window, resting))
+
+
 def _check_shift(ctx: CheckContext) -> Iterator[Violation]:
+    # messages are formatted only for a violation: verify runs on every plan of a simulation
     for timed in ctx.timed:
         tech = timed.tech
         working = _working_time(tech)
-        shifts = ", ".join(f"{ctx.t(s.start_s)}-{ctx.t(s.end_s)}" for s in tech.shifts)
         if timed.route.departure_s is not None and timed.route.departure_s < tech.shift_start_s:
             yield Violation("shift", f"technician {tech.id} departs at {ctx.t(timed.route.departure_s)}, "
                             f"before the shift starts at {ctx.t(tech.shift_start_s)}", technician=tech.id)
@@ -42,7 +55,7 @@ def _check_shift(ctx: CheckContext) -> Iterator[Violation]:
             end = visit.start_s + job.duration_s
             if not covered(visit.start_s, end, working):
                 yield Violation("shift", f"technician {tech.id} serves job {job.id} "
-                                f"{ctx.t(visit.start_s)}-{ctx.t(end)} outside the shifts ({shifts}"
+                                f"{ctx.t(visit.start_s)}-{ctx.t(end)} outside the shifts ({_shifts_text(ctx, tech)}"
                                 f", overtime {minutes_text(tech.max_overtime_s)})", technician=tech.id, job=job.id)
         ret = timed.return_arrival_s
         limit = tech.shift_end_s + tech.max_overtime_s
@@ -52,15 +65,13 @@ def _check_shift(ctx: CheckContext) -> Iterator[Violation]:
                 continue  # travel_time / break report a leg that does not fit at all
             if leg.visit is None and hi > limit:
                 continue  # a late return, reported below
-            window = intersect_intervals([(leg.lo, hi)], working)
-            resting = merge_intervals(b for b in timed.breaks if b[0] >= leg.lo)   # as earliest_arrival_s
-            free = measure_intervals(window) - measure_intervals(intersect_intervals(window, resting))
+            free = _free_driving_s(leg.lo, hi, working, timed.breaks)
             if free < leg.travel_s:
                 where = f"to job {timed.visits[leg.visit][1].id}" if leg.visit is not None else "home"
                 job_id = timed.visits[leg.visit][1].id if leg.visit is not None else None
                 yield Violation("shift", f"technician {tech.id}: the {minutes_text(leg.travel_s)} trip {where} "
                                 f"between {ctx.t(leg.lo)} and {ctx.t(hi)} has only {minutes_text(free)} inside "
-                                f"the shifts ({shifts})", technician=tech.id, job=job_id)
+                                f"the shifts ({_shifts_text(ctx, tech)})", technician=tech.id, job=job_id)
         if ret is not None and ret > limit:
             yield Violation("shift", f"technician {tech.id} returns at {ctx.t(ret)}, after the last shift "
                             f"end {ctx.t(tech.shift_end_s)} + overtime {minutes_text(tech.max_overtime_s)}",
@@ -80,23 +91,62 @@ def _check_travel_time(ctx: CheckContext) -> Iterator[Violation]:
                 continue
             visit, job = timed.visits[leg.visit]
             first = leg.visit == 0
-            since = f"departure at {ctx.t(leg.lo)}" if first else \
-                f"end of job {timed.visits[leg.visit - 1][1].id} at {ctx.t(leg.lo)}"
             if not first and visit.start_s < leg.lo:
                 prev_visit, _ = timed.visits[leg.visit - 1]
                 if visit.start_s + job.duration_s > prev_visit.start_s:
                     continue  # the services overlap: reported by check overlap
                 yield Violation("travel_time", f"technician {tech.id} starts job {job.id} at "
-                                f"{ctx.t(visit.start_s)}, before the {since} that precedes it in the "
+                                f"{ctx.t(visit.start_s)}, before the {_since(ctx, timed, leg)} that precedes it in the "
                                 f"route (visits out of order)", technician=tech.id, job=job.id)
             elif visit.start_s < leg.lo + leg.travel_s:
                 yield Violation("travel_time", f"technician {tech.id} starts job {job.id} at "
                                 f"{ctx.t(visit.start_s)}, but it is {minutes_text(leg.travel_s)} away from the "
-                                f"{since}", technician=tech.id, job=job.id)
+                                f"{_since(ctx, timed, leg)}", technician=tech.id, job=job.id)
             elif visit.arrival_s < leg.lo + leg.travel_s:
                 yield Violation("travel_time", f"technician {tech.id} is reported at job {job.id} at "
                                 f"{ctx.t(visit.arrival_s)}, but it is {minutes_text(leg.travel_s)} away from the "
-                                f"{since}", technician=tech.id, job=job.id)
+                                f"{_since(ctx, timed, leg)}", technician=tech.id, job=job.id)
+
+
+def _since(ctx: CheckContext, timed: TimedRoute, leg: Leg) -> str:
+    if leg.visit == 0:
+        return f"departure at {ctx.t(leg.lo)}"
+    return f"end of job {timed.visits[leg.visit - 1][1].id} at {ctx.t(leg.lo)}"
+
+
+def _check_sent(ctx: CheckContext) -> Iterator[Violation]:
+    """Unless ``anticipate_jobs``: no trip towards a job starts before the job was received
+    (the plan's decisions leave the travel no time after it, or its ``sent_at`` / ``arrival``
+    says the technician set off earlier)."""
+    if ctx.problem.anticipate_jobs:
+        return
+    for timed in ctx.timed:
+        tech = timed.tech
+        working: list[Interval] | None = None
+        for leg in timed.legs:
+            if leg.visit is None:
+                continue
+            visit, job = timed.visits[leg.visit]
+            received = job.received_s
+            if received <= leg.lo or visit.start_s < received:
+                continue        # nothing to wait for, or a start before received (rule received)
+            if working is None:
+                working = _working_time(tech)
+            if _free_driving_s(leg.lo, visit.start_s, working, timed.breaks) < leg.travel_s:
+                continue        # no room for the trip at all: reported by shift / travel_time / break
+            why = None
+            if _free_driving_s(received, visit.start_s, working, timed.breaks) < leg.travel_s:
+                why = (f"starts it at {ctx.t(visit.start_s)}, which leaves the {minutes_text(leg.travel_s)} "
+                       f"trip no time after")
+            elif visit.sent_s is not None and visit.sent_s < received:
+                why = f"is sent towards it at {ctx.t(visit.sent_s)}, before"
+            elif visit.arrival_s - leg.travel_s < received:
+                why = (f"is reported there at {ctx.t(visit.arrival_s)}, {minutes_text(leg.travel_s)} "
+                       f"of travel away, so set off before")
+            if why is not None:
+                yield Violation("sent_before_received", f"technician {tech.id} {why} job {job.id} was "
+                                f"received at {ctx.t(received)} (anticipate_jobs is false)",
+                                technician=tech.id, job=job.id)
 
 
 def _match_breaks(rule_list: list[BreakRule], owed: list[bool], taken: list[Interval]) -> dict[int, int]:
@@ -219,6 +269,12 @@ def _check_figures(ctx: CheckContext) -> Iterator[Violation]:
             elif leg.lo + leg.travel_s <= visit.arrival_s < leg.earliest_s <= visit.start_s:
                 bad.append(f"arrival {ctx.t(visit.arrival_s)} before {ctx.t(leg.earliest_s)}, the earliest "
                            f"possible with the breaks taken")
+            if visit.sent_s is not None and visit.arrival_s >= leg.lo + leg.travel_s:  # else travel_time
+                if visit.sent_s < leg.lo:
+                    bad.append(f"sent_at {ctx.t(visit.sent_s)} before the {_since(ctx, timed, leg)}")
+                elif visit.sent_s + leg.travel_s > visit.arrival_s + TRAVEL_TOLERANCE_S:
+                    bad.append(f"sent_at {ctx.t(visit.sent_s)} + travel {minutes_text(leg.travel_s)} "
+                               f"is after the arrival {ctx.t(visit.arrival_s)}")
             if visit.end_s != end:
                 bad.append(f"end {ctx.t(visit.end_s)} != start + {minutes_text(job.duration_s)} = {ctx.t(end)}")
             if abs(visit.travel_s - leg.travel_s) > TRAVEL_TOLERANCE_S:
@@ -253,6 +309,6 @@ def _check_figures(ctx: CheckContext) -> Iterator[Violation]:
 
 CHECKS: dict[str, Callable[[CheckContext], Iterator[Violation]]] = {
     "shift": _check_shift, "travel_time": _check_travel_time, "break": _check_break,
-    "overlap": _check_overlap, "figures": _check_figures,
+    "overlap": _check_overlap, "figures": _check_figures, "sent_before_received": _check_sent,
 }
 """Rule name -> its check (see :data:`dispatchopt.audit.verify.RULES`)."""

@@ -35,6 +35,10 @@ pinning
 received, window, horizon
     a visit starts before the job was received; outside its appointment window; after the
     horizon end.
+sent_before_received
+    unless ``problem.anticipate_jobs``: the trip towards a job must have started before the job
+    was received (the start leaves the travel no time inside the shifts after ``received_s``,
+    or the visit's ``sent_at`` / its arrival minus the travel is before it).
 shift
     departure before the first shift start; service or the travel of a leg that cannot be
     placed inside the shifts (the last extended by ``max_overtime_s``); return after the last
@@ -54,7 +58,8 @@ max_jobs, max_work_minutes, capacity
 figures
     reported numbers disagree with the recomputed ones: arrival after start or before it is
     possible, end != start + duration, travel (60 s), distance (1 % or 10 m), lateness (60 s),
-    a missing or stray return leg.
+    ``sent_at`` before the previous end (or the departure) or too late for the arrival, a missing
+    or stray return leg.
 """
 
 from __future__ import annotations
@@ -76,7 +81,8 @@ from .violation import Violation as Violation
 RULES: tuple[str, ...] = (
     "unknown_technician", "duplicate_route", "unknown_job", "duplicate_visit", "missing_job",
     "not_dispatchable", "skill", "certificate", "trainee_alone", "crew_size", "crew_start",
-    "pinning", "received", "window", "horizon", "shift", "travel_time", "break", "overlap",
+    "pinning", "received", "sent_before_received", "window", "horizon", "shift", "travel_time",
+    "break", "overlap",
     "max_jobs", "max_work_minutes", "capacity", "figures",
 )
 

@@ -72,6 +72,9 @@ class Problem:
     certificate_required: frozenset[str] = DEFAULT_CERTIFICATE_REQUIRED
     preemption: Mapping[str, str] = field(default_factory=FrozenMap)  # category -> policy (default finish_current)
     source: str | None = None                    # file it was loaded from, for messages
+    # False (default): a technician sets off towards a job only once it was received (the trip
+    # starts >= received_s); True: they may drive there early and wait for it to be reported.
+    anticipate_jobs: bool = False
     # The derived-data cache (see the module doc): not an input, empty after replace().
     _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 

@@ -158,6 +158,7 @@ def dump_scenario(problem: Problem) -> dict[str, Any]:
                       ("travel_minute", "late_minute", "unassigned", "workload_balance", "overtime_minute")
                       + (("other_technician_follow_up",) if objective.other_technician_follow_up != type(objective)().other_technician_follow_up else ())},
         "certificate_required": sorted(problem.certificate_required),
+        "anticipate_jobs": problem.anticipate_jobs,
     }
     if problem.preemption:
         data["preemption"] = dict(problem.preemption)

@@ -75,7 +75,7 @@ __all__ = ["load_scenario", "problem_from_dict"]
 
 # -- the keys of contract v1 (+ extensions) --------------------------------------------------------
 TOP_KEYS = ("name", "timezone", "start", "end", "travel", "sla", "objective", "technicians", "jobs",
-            "certificate_required", "preemption")
+            "certificate_required", "preemption", "anticipate_jobs")
 TRAVEL_KEYS = ("model", "speed_kmh", "circuity", "graph", "matrix", "speed_factor", "closed_edges",
                "dimacs")
 TRAVEL_MODELS = ("haversine", "euclidean", "graph", "matrix")
@@ -216,10 +216,12 @@ def _build(data: object, at: At, *, base_dir: Path | None, problem_source: str |
                             f"jobs needs at least one technician", data["technicians"])
     jobs = _read_jobs(data["jobs"], at.child("jobs"), ctx, item_ats.get("jobs"))
     preemption = _preemption(data.get("preemption"), at.child("preemption"), sla)
+    anticipate = data.get("anticipate_jobs")
+    anticipate = False if anticipate is None else check_bool(anticipate, at.child("anticipate_jobs"))
     return Problem(name=name, clock=clock, end_s=end_s, travel=travel, sla=sla, objective=objective,
                    technicians=tuple(technicians), jobs=tuple(jobs),
                    certificate_required=certificate_required, preemption=preemption,
-                   source=problem_source)
+                   anticipate_jobs=anticipate, source=problem_source)
 
 
 def _clock(data: Mapping, at: At) -> Clock:

@@ -81,6 +81,9 @@ class Builder:
         self.index = {job.id: i for i, job in enumerate(jobs)}
         self.loc = np.asarray([matrix.index(job.location) for job in jobs], dtype=np.int64)
         self.earliest = np.asarray([rules.earliest_start_s(job) for job in jobs], dtype=np.int64)
+        never = np.iinfo(np.int64).min // 4          # no bound on the departure (anticipate_jobs)
+        self.send = np.asarray([never if (send := rules.earliest_send_s(problem, job)) is None else send
+                                for job in jobs], dtype=np.int64)
         self.latest = np.asarray([rules.latest_start_in_horizon_s(problem, job) for job in jobs],
                                  dtype=np.int64)
         self.due = np.asarray([job.due_s for job in jobs], dtype=np.int64)
@@ -146,7 +149,8 @@ class Builder:
         locs = self.loc[rows]
         to = self.seconds[np.ix_(prev, locs)]
         added = to + self.seconds[np.ix_(locs, nxt)].T - legs[:, None]
-        est = np.maximum(free[:, None] + to, self.earliest[rows][None, :])
+        est = np.maximum(np.maximum(free[:, None], self.send[rows][None, :]) + to,
+                         self.earliest[rows][None, :])
         bound = added * self.travel_per_s + np.maximum(0, est - self.due[rows][None, :]) \
             * self.late_per_s[rows][None, :]
         return np.where(est > self.latest[rows][None, :], np.inf, bound)

@@ -105,6 +105,7 @@ class _Greedy:
         row = self.matrix.seconds[j].tolist()
         duration, earliest = job.duration_s, rules.earliest_start_s(job)
         latest, demand = rules.latest_start_s(job), job.demand
+        send = rules.earliest_send_s(self.problem, job)
         contexts = self.contexts
 
         def placer(tid: str, state: RouteState, start_s: int | None = None,
@@ -112,7 +113,7 @@ class _Greedy:
             ctx = contexts[tid]
             return place(ctx, state, duration_s=duration, earliest_s=earliest, latest_s=latest,
                          demand=demand, travel_in_s=col[state.loc], travel_out_s=row[ctx.end_idx],
-                         start_s=start_s, not_before_s=not_before_s)
+                         start_s=start_s, not_before_s=not_before_s, send_s=send)
 
         return placer, j
 

@@ -127,10 +127,13 @@ class Placement:
 
 def place(ctx: TechContext, state: RouteState, *, duration_s: int, earliest_s: int,
           latest_s: int | None, demand: int, travel_in_s: int, travel_out_s: int,
-          start_s: int | None = None, not_before_s: int | None = None) -> Placement | str:
+          start_s: int | None = None, not_before_s: int | None = None,
+          send_s: int | None = None) -> Placement | str:
     """Append one visit at the end of ``state``: its earliest feasible placement or a failure code.
 
     ``start_s`` fixes the start (a crew's common start); ``not_before_s`` only bounds it below.
+    ``send_s`` (``rules.earliest_send_s``: the job's received time unless the problem anticipates
+    jobs) bounds the trip's departure below: the technician waits where they are until then.
     """
     if ctx.max_jobs is not None and state.n_jobs >= ctx.max_jobs:
         return MAX_JOBS
@@ -156,7 +159,8 @@ def place(ctx: TechContext, state: RouteState, *, duration_s: int, earliest_s: i
         for i in pending:
             b_earliest, b_latest, b_dur = brules[i]
             if depart is None:
-                d = cur if travel_in_s == 0 else fit(cur, travel_in_s)
+                go = cur if send_s is None or send_s <= cur else send_s
+                d = go if travel_in_s == 0 else fit(go, travel_in_s)
                 if d is not None:
                     arrive = d + travel_in_s
                     bs = b_earliest if b_earliest > arrive else arrive
@@ -171,7 +175,8 @@ def place(ctx: TechContext, state: RouteState, *, duration_s: int, earliest_s: i
             placed.append((i, bs, bs + b_dur))
             cur = bs + b_dur
         if depart is None:
-            depart = cur if travel_in_s == 0 else fit(cur, travel_in_s)
+            go = cur if send_s is None or send_s <= cur else send_s
+            depart = go if travel_in_s == 0 else fit(go, travel_in_s)
             if depart is None:
                 return SHIFT
             cur = depart + travel_in_s
@@ -284,7 +289,7 @@ def place_job(problem: Problem, ctx: TechContext, state: RouteState, job: Job, *
                  latest_s=rules.latest_start_s(job), demand=job.demand,
                  travel_in_s=int(matrix.seconds[state.loc, j]),
                  travel_out_s=int(matrix.seconds[j, ctx.end_idx]),
-                 start_s=start_s, not_before_s=not_before_s)
+                 start_s=start_s, not_before_s=not_before_s, send_s=rules.earliest_send_s(problem, job))
 
 
 # -- whole routes ----------------------------------------------------------------------------
@@ -329,7 +334,7 @@ def materialise(problem: Problem, tech_id: str, starts: Sequence[tuple[str, int]
         trip = visit.travel_s
         if trip and not inside(visit.arrival_s - trip, visit.arrival_s) \
                 and inside(actual - trip, actual) and actual <= visit.start_s:
-            visits[i] = replace(visit, arrival_s=actual)
+            visits[i] = replace(visit, arrival_s=actual, sent_s=actual - trip)
             changed = True
     ret = route.ret
     if ret is not None and return_s is not None and ret.travel_s \
@@ -353,7 +358,8 @@ def _forward(problem: Problem, ctx: TechContext, items: Sequence[Item]) -> Route
         placement = place(ctx, state, duration_s=job.duration_s,
                           earliest_s=rules.earliest_start_s(job), latest_s=rules.latest_start_s(job),
                           demand=job.demand, travel_in_s=int(matrix.seconds[state.loc, j]),
-                          travel_out_s=int(matrix.seconds[j, ctx.end_idx]), start_s=fixed)
+                          travel_out_s=int(matrix.seconds[j, ctx.end_idx]), start_s=fixed,
+                          send_s=rules.earliest_send_s(problem, job))
         if isinstance(placement, str):
             return pos, placement
         state = apply(ctx, state, placement, job_id=job.id, loc=j, duration_s=job.duration_s,

@@ -84,7 +84,7 @@ def _place_item(problem: Problem, ctx: TechContext, state: RouteState, job: Job,
     p = place(ctx, state, duration_s=job.duration_s, earliest_s=rules.earliest_start_s(job),
               latest_s=rules.latest_start_s(job), demand=job.demand,
               travel_in_s=int(seconds[state.loc, j]), travel_out_s=int(seconds[j, ctx.end_idx]),
-              start_s=fixed, not_before_s=not_before_s)
+              start_s=fixed, not_before_s=not_before_s, send_s=rules.earliest_send_s(problem, job))
     return p, j
 
 
@@ -202,7 +202,8 @@ def _try(problem: Problem, route: TimedRoute, job: Job, pos: int, start_s: int |
         new = apply(ctx, state, p, job_id=job.id, loc=j, duration_s=job.duration_s, demand=job.demand)
     specs = route._specs
     if specs is None:
-        specs = route._specs = tuple((o, rules.earliest_start_s(o), rules.latest_start_s(o))
+        specs = route._specs = tuple((o, rules.earliest_start_s(o), rules.latest_start_s(o),
+                                      rules.earliest_send_s(problem, o))
                                      for o in (problem.job(i) for i, _ in items))
     locs = route.locs
     end_idx = ctx.end_idx
@@ -219,11 +220,12 @@ def _try(problem: Problem, route: TimedRoute, job: Job, pos: int, start_s: int |
                 return None
             return Insertion(pos, p.start_s, delta, added)
         other_id, fixed = items[q]
-        other, earliest, latest = specs[q]
+        other, earliest, latest, send = specs[q]
         jo = locs[q]
         po = place(ctx, new, duration_s=other.duration_s, earliest_s=earliest, latest_s=latest,
                    demand=other.demand, travel_in_s=seconds.item(new.loc, jo),
-                   travel_out_s=seconds.item(jo, end_idx), start_s=fixed, not_before_s=lower)
+                   travel_out_s=seconds.item(jo, end_idx), start_s=fixed, not_before_s=lower,
+                   send_s=send)
         if isinstance(po, str):
             return None
         if cost is None and fixed is None:

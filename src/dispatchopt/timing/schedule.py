@@ -22,6 +22,9 @@ def build_route(problem: Problem, tech_id: str, starts: Sequence[tuple[str, int]
     ``breaks`` are (start_s, end_s) intervals the technician takes; a break lying between two
     visits (or between the last visit and the return) delays the arrival that follows it.
     ``departure_s`` defaults to the latest departure that still reaches the first start.
+    Each trip starts at the end of the previous service (the departure for the first), or, unless
+    ``problem.anticipate_jobs``, at the job's received time if later (``rules.earliest_send_s``);
+    the visit's ``sent_s`` is that moment (a break taken in the gap pauses the drive).
     """
     tech = problem.technician(tech_id)
     matrix = matrix_of(problem)
@@ -72,11 +75,18 @@ def build_route(problem: Problem, tech_id: str, starts: Sequence[tuple[str, int]
     for job_id, start_s in starts:
         job = problem.job(job_id)
         travel = matrix.travel_s(prev_loc, job.location)
-        arrival = min(start_s, travel_until(prev_end, travel, start_s))
+        send = rules.earliest_send_s(problem, job)
+        sent = prev_end
+        if send is not None and send > prev_end:         # waits where they are until received,
+            sent = send
+            for b_start, b_end in breaks:                # or until the end of a break taken then
+                if b_start < sent < b_end:
+                    sent = b_end
+        arrival = min(start_s, travel_until(sent, travel, start_s))
         visits.append(Visit(job=job_id, arrival_s=arrival, start_s=start_s,
                             end_s=start_s + job.duration_s, travel_s=travel,
                             distance_m=matrix.distance_m(prev_loc, job.location),
-                            late_s=rules.late_s(job, start_s)))
+                            late_s=rules.late_s(job, start_s), sent_s=min(sent, arrival - travel)))
         prev_loc, prev_end = job.location, start_s + job.duration_s
     travel = matrix.travel_s(prev_loc, tech.end)
     ret = Return(arrival_s=travel_until(prev_end, travel, 10**12),
