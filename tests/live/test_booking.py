@@ -241,3 +241,19 @@ def test_a_refused_slot_names_a_dearer_place_that_keeps_every_promise():
     assert "would make A (standard) late" in first.reason
     assert "a place keeping every promise exists (T2, +40.00)" in first.reason
     _refused_really(state, caller, first)
+
+
+def test_a_night_shift_grid_stops_where_the_next_day_begins():
+    # T1 works 08:00-16:00 today and tomorrow, T2 20:00-09:00 (08:00 = clock 0): today's grid runs
+    # through the night and stops at tomorrow's 08:00, where tomorrow's grid starts; no label twice
+    day = 24 * H
+    problem = make_problem([tech("T1", shifts=[(0, 8 * H), (day, day + 8 * H)]),
+                            tech("T2", shifts=[(12 * H, 25 * H)])], [], end_s=2 * day)
+    state = DispatchState.start(problem, make_plan(problem, []), 0)
+    answer = candidate_windows(state, _caller(), days=2, slot_minutes=180)
+    slots = sorted(answer.offered + answer.refused, key=lambda s: s.start_s)
+    labels = [s.label for s in slots]
+    assert len(labels) == len(set(labels))
+    assert all(a.end_s <= b.start_s for a, b in zip(slots, slots[1:]))
+    assert [s.label[11:16] for s in slots if s.start_s < day][-1] == "05:00"
+    assert slots[[s.start_s for s in slots].index(day) - 1].end_s == day

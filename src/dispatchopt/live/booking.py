@@ -160,34 +160,48 @@ def _work_end(tech: Technician, shift_index: int) -> int:
     return end + tech.max_overtime_s if shift_index == len(tech.shifts) - 1 else end
 
 
+def _span(problem: Problem, techs: Sequence[Technician], day: dt.date,
+          hours: tuple[int, int] | None) -> tuple[int, int] | None:
+    """(first start, last end) of the shifts of ``techs`` that start on local ``day`` (within
+    ``hours`` when given), or None when none starts that day."""
+    m0 = _midnight(problem, day)
+    m1 = _midnight(problem, day + dt.timedelta(days=1))
+    spans = [(sh.start_s, sh.end_s) for t in techs for sh in t.shifts if m0 <= sh.start_s < m1]
+    if not spans:
+        return None
+    lo, hi = min(s for s, _ in spans), max(e for _, e in spans)
+    if hours is not None:
+        lo, hi = max(lo, m0 + hours[0]), min(hi, m0 + hours[1])
+    return lo, hi
+
+
 def _grid(problem: Problem, techs: Sequence[Technician], now_s: int, days: int, slot_s: int,
           hours: tuple[int, int] | None) -> tuple[list[tuple[int, int]], list[ClosedDay]]:
-    """(slots (start, end) in time order, closed days) of the asked days from now's local day."""
+    """(slots (start, end) in time order, closed days) of the asked days from now's local day.
+    A day's grid (a night shift's runs past midnight) stops where the next day's begins."""
     first = problem.clock.to_datetime(now_s).date()
     slots: list[tuple[int, int]] = []
     closed: list[ClosedDay] = []
     for d in range(days):
         day = first + dt.timedelta(days=d)
         m0 = _midnight(problem, day)
-        m1 = _midnight(problem, day + dt.timedelta(days=1))
         if m0 >= problem.end_s:
             closed.append(ClosedDay(day, f"beyond the scenario's horizon (it ends "
                                          f"{problem.clock.to_iso(problem.end_s)})"))
             continue
-        spans = [(sh.start_s, sh.end_s) for t in techs for sh in t.shifts if m0 <= sh.start_s < m1]
-        if not spans:
+        span = _span(problem, techs, day, hours)
+        if span is None:
             cut = (f" (the scenario's horizon ends {problem.clock.to_iso(problem.end_s)})"
-                   if m1 > problem.end_s else "")
+                   if _midnight(problem, day + dt.timedelta(days=1)) > problem.end_s else "")
             closed.append(ClosedDay(day, "no qualified technician works that day" + cut))
             continue
-        lo, hi = min(s for s, _ in spans), max(e for _, e in spans)
-        if hours is not None:
-            lo, hi = max(lo, m0 + hours[0]), min(hi, m0 + hours[1])
-        hi = min(hi, problem.end_s)
+        lo, hi = span
+        nxt = _span(problem, techs, day + dt.timedelta(days=1), hours)
+        hi = min(hi, problem.end_s, nxt[0] if nxt is not None else hi)
         before = len(slots)
         s = lo
         while s < hi:
-            if s >= now_s:
+            if s >= now_s and (not slots or s >= slots[-1][1]):
                 slots.append((s, min(s + slot_s, hi)))
             s += slot_s
         if len(slots) == before:
