@@ -180,3 +180,18 @@ def test_a_copy_of_the_scenario_data_is_not_changed_by_loading():
     before = copy.deepcopy(data)
     problem_from_dict(data)
     assert data == before
+
+
+def test_the_bundled_scenario_is_what_the_generator_writes_and_the_generator_is_seeded():
+    import yaml
+
+    from dispatchopt.errors import ParameterError
+    from dispatchopt.synth.multiday import generate_multi_day
+    bundled = yaml.safe_load((ROOT / "scenarios/multi_day_3x40.yaml").read_text(encoding="utf-8"))
+    assert bundled == generate_multi_day(40, 110, seed=20261207)
+    small = generate_multi_day(6, 12, days=2, seed=3)
+    assert small == generate_multi_day(6, 12, days=2, seed=3) != generate_multi_day(6, 12, days=2, seed=4)
+    problem = problem_from_dict(small)
+    assert {t.day for t in problem.technicians} == {MON, TUE} and len(problem.jobs) == 24
+    with pytest.raises(ParameterError, match="days must be in 1..7, got 9"):
+        generate_multi_day(days=9)
