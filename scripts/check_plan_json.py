@@ -32,6 +32,11 @@ Rules checked
   travel of each leg fits in the shift time of its gap (breaks excluded);
 * consecutive events: ``start[i+1] >= end[i] + travel + breaks taken in that gap``, the
   arrival not before ``end[i] + travel``; the return likewise;
+* sent before received: unless the scenario says ``anticipate_jobs: true`` (default false), no
+  trip towards a job starts before its ``received_at``: the arrival is not before received +
+  travel, the travel fits in the shift time between received and the start, and a visit's
+  ``sent_at`` (optional) is not before received; ``sent_at`` is never before the previous end (or
+  the departure), and ``sent_at`` + travel is not after the arrival;
 * breaks: clock times at or after the first shift start; owed when the last visit ends after
   ``latest``; an owed break is listed, starts in [earliest, latest] and lasts at least its
   minutes; every listed break (owed or not) matches a rule that way, unless it lies wholly
@@ -432,6 +437,7 @@ class Checker:
                 merged["working_days"] = None
             merged.update({k: v for k, v in level.items() if k in ("respond_minutes", "working_days")})
             self.sla[cat] = merged
+        self.anticipate = scenario.get("anticipate_jobs") is True
         self.techs = {str(t["id"]): self._tech(t) for t in scenario["technicians"]}
         self.jobs = {str(j["id"]): self._job(j) for j in scenario["jobs"]}
 
@@ -561,7 +567,8 @@ class Checker:
                     "start": self.clock.secs(raw["start"]), "end": self.clock.secs(raw["end"]),
                     "travel_min": float(raw.get("travel_minutes", 0) or 0),
                     "km": float(raw.get("distance_km", 0) or 0),
-                    "late_min": float(raw.get("late_minutes", 0) or 0), "where": where}
+                    "late_min": float(raw.get("late_minutes", 0) or 0), "where": where,
+                    "sent": self.clock.secs(raw["sent_at"]) if raw.get("sent_at") else None}
         except (KeyError, ValueError, TypeError) as exc:
             self.bad(f"{where}: unreadable visit ({exc!r})")
             return None
@@ -626,6 +633,7 @@ class Checker:
             total_travel_min += minutes
             self._check_leg(tid, v["where"], minutes, km, v["travel_min"], v["km"], prev_end, v["arrival"],
                             v["start"], breaks, shifts)
+            self._check_sent(v, job, minutes, prev_end, shifts)
             prev_loc, prev_end = job["location"], v["end"]
         ret = route.get("return")
         if known:
@@ -688,6 +696,34 @@ class Checker:
         if available < travel_s - TRAVEL_TOL_S:
             self.bad(f"{where}: the travel ({minutes:.1f} min) does not fit in shift time between "
                      f"{c.iso(prev_end)} and {c.iso(start)} ({available / 60:.1f} min of shift, breaks excluded)")
+
+    def _check_sent(self, v: dict, job: dict, minutes: float, prev_end: int, shifts) -> None:
+        """The technician sets off towards the job at ``sent_at`` (if given), after the previous
+        end, and (unless anticipate_jobs) not before the job was received."""
+        c = self.clock
+        if math.isinf(minutes):
+            return
+        travel_s = minutes * 60.0
+        if v["sent"] is not None:
+            if v["sent"] < prev_end - TRAVEL_TOL_S:
+                self.bad(f"{v['where']}: sent_at {c.iso(v['sent'])} before the previous end / departure "
+                         f"{c.iso(prev_end)}")
+            if v["sent"] + travel_s > v["arrival"] + TRAVEL_TOL_S:
+                self.bad(f"{v['where']}: sent_at {c.iso(v['sent'])} + {minutes:.1f} min travel is after the "
+                         f"arrival {c.iso(v['arrival'])}")
+        received = job["received"]
+        if self.anticipate or received <= prev_end or v["start"] < received:
+            return
+        available = sum(_overlap(received, v["start"], s, e) for s, e in shifts)
+        if available < travel_s - TRAVEL_TOL_S:
+            self.bad(f"{v['where']}: starts {c.iso(v['start'])}, leaving the {minutes:.1f} min trip no shift "
+                     f"time after the job was received {c.iso(received)} (anticipate_jobs is false)")
+        elif v["sent"] is not None and v["sent"] < received:
+            self.bad(f"{v['where']}: sent at {c.iso(v['sent'])}, before the job was received {c.iso(received)} "
+                     f"(anticipate_jobs is false)")
+        elif v["arrival"] < received + travel_s - TRAVEL_TOL_S:
+            self.bad(f"{v['where']}: arrives {c.iso(v['arrival'])}, {minutes:.1f} min of travel away, so set off "
+                     f"before the job was received {c.iso(received)} (anticipate_jobs is false)")
 
     def _check_breaks(self, tid, tech, visits, breaks, shifts) -> None:
         c = self.clock
