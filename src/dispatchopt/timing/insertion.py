@@ -196,6 +196,8 @@ def _try(problem: Problem, route: TimedRoute, job: Job, pos: int, start_s: int |
     old_leg = int(seconds[state.loc, nxt]) if (pos < n or route.final.n_jobs) else 0  # no trip home yet
     added = p.travel_in_s + int(seconds[j, nxt]) - old_leg
     delta = costs.travel_cost(problem, added) + costs.late_cost(problem, job, p.start_s)
+    if job.follow_up is not None:           # a "prefer" follow-up by another person (cost.py)
+        delta += costs.follow_up_cost(problem, job, ctx.tech)
     if cost is None:
         new = advance(state, p, loc=j, duration_s=job.duration_s, demand=job.demand)
     else:
