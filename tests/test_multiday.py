@@ -64,6 +64,13 @@ def test_without_the_requirement_the_nearer_technician_takes_it():
     assert problem.technician(served_by(result.plan, "F1")[0]).person == "T02"
 
 
+def test_a_preferred_follow_up_goes_to_its_person_when_the_price_beats_the_detour():
+    problem = problem_from_dict(two_days({**REQUIRE, "same_technician": "prefer"}, other_technician_follow_up=60))
+    result = solve(problem, backend="auto", time_limit_s=20, solution_limit=20)
+    assert verify(problem, result.plan) == []
+    assert problem.technician(served_by(result.plan, "F1")[0]).person == "T01"    # 20 min detour < 60
+
+
 def _plan(problem, routes) -> Plan:
     planned = {v.job for r in routes for v in r.visits}
     return Plan(scenario=problem.name, clock=problem.clock, solver=SolverInfo(backend="test"), routes=tuple(routes),
