@@ -252,22 +252,11 @@ class _Pricer:
         if best is None:
             return replace(slot, reason=self.no_room(job, cands))
         tp = ws.plans[best.tid]
-        route = self.routes.get(best.tid)
-        if route is None:
-            route = self.routes[best.tid] = timed_route(ws, tp)
-        pos = best.pos - 1 if tp.heading is not None else best.pos
-        ctx = ws.ctx(best.tid)
-        final: list[RouteState] = []
-
-        def priced(st: RouteState) -> float:
-            final.append(st)
-            return state_cost(self.problem, ctx, st)
-
-        found = list(insertions(self.problem, route, job, positions=[pos], cost=priced))
-        if not found:       # pragma: no cover - the same insertion was just found feasible
+        found = self.retimed(best.tid, job, best.pos - 1 if tp.heading is not None else best.pos)
+        if found is None:       # pragma: no cover - the same insertion was just found feasible
             return replace(slot, reason=f"internal: the insertion on {best.tid} does not re-time")
-        ins, new = found[0], final[-1]
-        harm = self.harm(route.final, new, job.id)
+        ins, old, new = found
+        harm = self.harm(old, new, job.id)
         if harm is not None:
             alt = self.alternative(job, cands)
             other = (f"; a place keeping every promise exists ({alt[0]}, +{alt[1]:.2f}), which the "
@@ -275,33 +264,57 @@ class _Pricer:
                      "; no place keeps every promise")
             return replace(slot, technician=best.tid, reason=f"{harm} (the dispatcher's cheapest "
                                                              f"place, {best.tid}){other}")
-        cost = ins.cost + self.balance_change(best.tid, route.final, new, job)
+        cost = ins.cost + self.balance_change(best.tid, old, new, job)
         return replace(slot, technician=best.tid, visit_start_s=ins.start_s, cost=round(cost, 3),
                        added_travel_s=(new.travel_s + new.return_travel_s)
-                       - (route.final.travel_s + route.final.return_travel_s))
+                       - (old.travel_s + old.return_travel_s))
 
     def alternative(self, job: Job, cands: list[str]) -> tuple[str, float] | None:
-        """(technician, plan-cost change) of the cheapest place that breaks no promise, or None
-        (every position of every technician on shift re-timed to the end: only for the few
-        slots whose cheapest place breaks one)."""
+        """(technician, plan-cost change) of the cheapest place that breaks no promise, or None:
+        every feasible position of every technician on shift priced by the one insertion's fast
+        path, then re-timed to the end in price order until one harms nobody (only for the few
+        slots whose cheapest place breaks a promise)."""
         ws = self.ws
-        best: tuple[str, float] | None = None
+        priced_places: list[tuple[float, str, int]] = []
         for tid in cands:
             route = self.routes.get(tid)
             if route is None:
                 route = self.routes[tid] = timed_route(ws, ws.plans[tid])
-            ctx = ws.ctx(tid)
-            final: list[RouteState] = []
-
-            def priced(st: RouteState) -> float:
-                final.append(st)
-                return state_cost(self.problem, ctx, st)
-
-            for ins in insertions(self.problem, route, job, cost=priced):
-                cost = ins.cost + self.balance_change(tid, route.final, final[-1], job)
-                if (best is None or cost < best[1]) and self.harm(route.final, final[-1], job.id) is None:
-                    best = (tid, cost)
+            priced_places.extend((ins.cost, tid, ins.position)
+                                 for ins in insertions(self.problem, route, job))
+        priced_places.sort()
+        best: tuple[str, float] | None = None
+        for _, tid, pos in priced_places:
+            found = self.retimed(tid, job, pos)
+            if found is None:       # pragma: no cover - found feasible just above
+                continue
+            ins, old, new = found
+            cost = ins.cost + self.balance_change(tid, old, new, job)
+            if best is not None and ins.cost >= best[1]:
+                break               # the balance term only adds: nothing further is cheaper
+            if self.harm(old, new, job.id) is None and (best is None or cost < best[1]):
+                best = (tid, cost)
         return best
+
+    def retimed(self, tid: str, job: Job, pos: int):
+        """(insertion priced by the state cost, old final state, new final state) of ``job`` at
+        ``pos`` of ``tid``'s timed suffix, re-timed to the end of the route; None if it does
+        not fit."""
+        ws = self.ws
+        route = self.routes.get(tid)
+        if route is None:
+            route = self.routes[tid] = timed_route(ws, ws.plans[tid])
+        ctx = ws.ctx(tid)
+        final: list[RouteState] = []
+
+        def priced(st: RouteState) -> float:
+            final.append(st)
+            return state_cost(self.problem, ctx, st)
+
+        found = list(insertions(self.problem, route, job, positions=[pos], cost=priced))
+        if not found:
+            return None
+        return found[0], route.final, final[-1]
 
     def harm(self, old: RouteState, new: RouteState, job_id: str) -> str | None:
         """Why the re-timed route breaks a promise (a job on time made late, an emergency made
