@@ -104,3 +104,17 @@ def test_pinned_job_left_out_when_it_fits_nowhere_even_alone():
     problem = make_problem([t1], jobs, certificate_required=())
     plan = _clean(problem, construct_plan(problem))
     assert [u.job for u in plan.unassigned] == ["JP"] and plan.route("T1").job_ids == ["JU"]
+
+
+def test_construction_never_sends_before_received_unless_anticipating():
+    problem = make_problem([tech("T1")], [job("J1", x=5, received_s=2 * H, duration_min=20),
+                                          job("J2", x=10, received_s=2 * H + 30 * M)])
+    plan = _clean(problem, construct_plan(problem))
+    for visit in plan.route("T1").visits:
+        received = problem.job(visit.job).received_s
+        assert visit.sent_s >= received and visit.arrival_s >= received + visit.travel_s
+    ahead = problem.replace(anticipate_jobs=True)
+    early = _clean(ahead, construct_plan(ahead))
+    starts = {v.job: v.start_s for v in early.route("T1").visits}
+    assert 2 * H in (starts["J1"], starts["J2"] - 30 * M)  # one starts the moment it is received
+    assert any(v.rule == "sent_before_received" for v in verify(problem, early))

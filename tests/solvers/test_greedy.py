@@ -305,3 +305,33 @@ def test_random_problems_give_valid_repeatable_plans(seed):
                 else SolveStatus.NO_SOLUTION if not planned else SolveStatus.PARTIAL)
     assert result.status == expected
     assert solve_greedy(problem, seed=seed).plan.routes == plan.routes
+
+
+# -- anticipate_jobs (issue 8) -----------------------------------------------------------------
+def anticipation_day(anticipate: bool) -> Problem:
+    """T1 idle from 08:00, five minutes from J1, which is received at 10:00."""
+    problem = make_problem([tech("T1")], [job("J1", x=5, received_s=2 * H, duration_min=20)])
+    return problem.replace(anticipate_jobs=anticipate)
+
+
+def test_nobody_drives_to_a_job_before_it_was_received():
+    problem = anticipation_day(False)
+    (visit,) = solve(problem).plan.route("T1").visits
+    assert visit.sent_s == 2 * H and visit.arrival_s == visit.start_s == 2 * H + 5 * M
+
+
+def test_with_anticipate_jobs_the_technician_may_wait_on_site():
+    problem = anticipation_day(True)
+    plan = solve(problem).plan
+    (visit,) = plan.route("T1").visits
+    assert visit.start_s == 2 * H and visit.sent_s < 2 * H      # set off before the report
+    from dispatchopt.audit.verify import verify
+    assert {v.rule for v in verify(anticipation_day(False), plan)} == {"sent_before_received"}
+
+
+def test_a_later_job_is_driven_to_from_the_previous_job_once_received():
+    # J0 done 08:05-08:35; J1 (received 10:00) 5 min further: T1 waits at J0 until 10:00, then drives
+    problem = make_problem([tech("T1")], [job("J0", x=5), job("J1", x=10, received_s=2 * H)])
+    visits = solve(problem).plan.route("T1").visits
+    assert [v.job for v in visits] == ["J0", "J1"]
+    assert visits[1].sent_s == 2 * H and visits[1].start_s == 2 * H + 5 * M

@@ -46,6 +46,7 @@ def best_insertion(ws: Workspace, job: Job, cands: Sequence[str]) -> Candidate |
     M = matrix.seconds
     j = matrix.index(job.location)
     earliest = max(rules.earliest_start_s(job), ws.now)
+    send = rules.earliest_send_s(problem, job)      # no trip towards it before it was received
     latest = rules.latest_start_s(job)
     late_coeff = obj.late_minute * problem.weight(job) / 60.0
     travel_coeff = obj.travel_minute / 60.0
@@ -83,7 +84,7 @@ def best_insertion(ws: Workspace, job: Job, cands: Sequence[str]) -> Candidate |
     F = np.asarray(frees, dtype=np.int64)
     to_j = M[P, j]
     delta = to_j + M[j, N] - M[P, N]
-    est = np.maximum(F + to_j, earliest)
+    est = np.maximum((F if send is None else np.maximum(F, send)) + to_j, earliest)
     lb = delta * travel_coeff + np.maximum(0, est - job.due_s) * late_coeff
     if latest is not None:
         lb = np.where(est > latest, np.inf, lb)

@@ -39,7 +39,8 @@ class TechnicianStatus:
 
     ``kind``: ``not_started`` (before its departure), ``travelling`` (to ``job``), ``waiting``
     (on site for ``job``'s start), ``working`` (on ``job`` since ``since_s`` until ``until_s``),
-    ``on_break``, ``idle`` (no visit before the next shift / between jobs), ``returning``,
+    ``on_break``, ``idle`` (no visit before the next shift / between jobs; with ``job``: waits
+    where it is until it sets off towards ``job`` at ``until_s``, its ``sent_at``), ``returning``,
     ``done`` (back home), ``unavailable`` (from ``since_s``).
     """
 
@@ -119,8 +120,11 @@ class StateData:
         for v in route.visits:
             if v.start_s <= at < v.end_s:
                 return TechnicianStatus(tech_id, "working", at, job=v.job, since_s=v.start_s, until_s=v.end_s)
+            sent = prev_end if v.sent_s is None else v.sent_s
+            if at < sent:       # waits where it is until the job is received (anticipate_jobs false)
+                return TechnicianStatus(tech_id, "idle", at, job=v.job, since_s=prev_end, until_s=sent)
             if at < v.arrival_s:
-                return TechnicianStatus(tech_id, "travelling", at, job=v.job, since_s=prev_end,
+                return TechnicianStatus(tech_id, "travelling", at, job=v.job, since_s=sent,
                                         until_s=v.arrival_s)
             if at < v.start_s:
                 return TechnicianStatus(tech_id, "waiting", at, job=v.job, since_s=v.arrival_s,
