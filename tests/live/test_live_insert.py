@@ -276,3 +276,27 @@ def test_a_crew_job_bumped_by_a_crew_emergency_leaves_every_member():
     assert set(update.dispatches[0].technicians) == {"A", "B"}
     members = {t for t, _ in update.plan.visits_of("X")}
     assert len(members) in (0, 2)
+
+
+# -- anticipate_jobs (issue 8) -----------------------------------------------------------------
+def test_a_new_job_is_driven_to_only_from_now_and_later_jobs_only_once_received():
+    # L is a job of the scenario received at 11:00; T2 is idle at the depot: the live re-plan
+    # after an 09:00 emergency must not send anyone to L before 11:00
+    problem = make_problem([tech("T1"), tech("T2", x=20)],
+                           [job("A", x=10, duration_min=60), job("L", x=30, received_s=3 * H)])
+    morning = solve(problem, backend="greedy", time_limit_s=1).plan
+    assert verify(problem, morning) == []
+    state = DispatchState.start(problem, morning, 60 * M)
+    update = _ok(apply(state, NewJob(at_s=60 * M, job=_emergency(x=25, at=60 * M))))
+    plan, now_problem = update.plan, update.problem
+    (emergency,) = [v for _, v in plan.visits_of("E")]
+    assert emergency.sent_s >= 60 * M and emergency.arrival_s >= 60 * M + emergency.travel_s
+    (late,) = [v for _, v in plan.visits_of("L")]
+    assert late.sent_s >= 3 * H and late.start_s >= 3 * H + late.travel_s
+    for r in plan.routes:
+        for v in r.visits:
+            assert v.arrival_s - v.travel_s >= min(now_problem.job(v.job).received_s, v.sent_s)
+    tid = next(t for t, _ in plan.visits_of("L"))
+    before = update.state.status(tid, 3 * H - 1)
+    assert before.kind != "travelling" or before.job != "L"   # not on the road to L before it was reported
+    assert update.state.status(tid, late.sent_s).kind == "travelling"
