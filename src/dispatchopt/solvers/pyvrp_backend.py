@@ -10,7 +10,9 @@ capacities and nothing more, so that PyVRP's model states it exactly:
 - no soft deadline bites: ``objective.late_minute x weight == 0``, or every job's SLA ``due_s`` is
   at or after the latest start the hard rules allow (its window end, else the latest shift end;
   never after the horizon end), so no feasible plan can be late;
-- ``objective.workload_balance == 0``.
+- ``objective.workload_balance == 0``;
+- unless ``anticipate_jobs``, no dispatchable job is received after the earliest shift start
+  (PyVRP cannot state "nobody sets off towards a job before it was received").
 
 Jobs that are not dispatchable are allowed (they are listed as unassigned with their reason).
 Earliest starts (received time and window start), window ends, service durations, demands,
@@ -31,9 +33,9 @@ PyVRP trades travel against dropped jobs as the objective does. The prize is cap
 for the travel it saves, while not so large that PyVRP prefers time warp (an infeasible route)
 to losing a prize.
 
-Back from PyVRP, each route is re-timed by a forward pass on the problem's own travel matrix
-(depart at the shift start, start = max(arrival, earliest start)) and turned into a plan route by
-:func:`dispatchopt.timing.schedule.build_route`. The pass re-checks window ends, capacity and the
+Back from PyVRP, each route is re-timed by the one forward pass
+(:mod:`dispatchopt.timing.forward`: earliest starts, start = max(arrival, earliest start)) and
+turned into a plan route. The pass re-checks window ends, capacity and the
 return by the shift end; a visit that breaks one (only possible when PyVRP's best solution is
 infeasible) is dropped to ``unassigned`` with the reason, so the plan never breaks a hard rule.
 """
@@ -49,9 +51,10 @@ from .. import rules
 from ..domain import Job, Problem, Technician
 from ..errors import SolverError
 from ..plan import Plan, SolverInfo, Unassigned
-from ..timing.schedule import build_route
+from ..timing import forward
 from ..travel import matrix_of
 from .base import Result, Statistics, derive_status
+from .stopping import Stop, stopped
 
 log = logging.getLogger("dispatchopt")
 
@@ -74,6 +77,12 @@ def plain_routing_issues(problem: Problem) -> list[str]:
             issues.append(f"{where}: max_work_s {tech.max_work_s}")
         if tech.max_overtime_s:
             issues.append(f"{where}: max_overtime_s {tech.max_overtime_s}")
+    if not problem.anticipate_jobs:
+        first_start = min((t.shift_start_s for t in problem.technicians), default=0)
+        late_news = [job.id for job in problem.jobs if job.dispatchable and job.received_s > first_start]
+        if late_news:
+            issues.append(f"job(s) {late_news[:3]}{'...' if len(late_news) > 3 else ''} received after the first "
+                          f"shift start, and nobody may set off before a job is received (anticipate_jobs false)")
     objective = problem.objective
     if objective.workload_balance:
         issues.append(f"objective.workload_balance {objective.workload_balance} (plain routing needs 0)")
@@ -104,7 +113,7 @@ def is_plain_routing(problem: Problem) -> bool:
     return not plain_routing_issues(problem)
 
 
-def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 0) -> Result:
+def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 0, stop: Stop | None = None) -> Result:
     """Solve a plain-routing ``problem`` with PyVRP's iterated local search.
 
     Parameters
@@ -116,6 +125,10 @@ def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 0) -> Resu
     seed
         PyVRP's random seed. The search stops on the wall clock, so the plan may differ
         between runs with the same seed on a busy machine.
+    stop
+        A function of no argument; once it returns true PyVRP ends its search (asked once per
+        iteration, a few milliseconds at 100 jobs) and the best solution so far comes back
+        (``stats.extra["stopped"]``).
 
     Raises
     ------
@@ -148,7 +161,7 @@ def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 0) -> Resu
     pyvrp_feasible = None
     if jobs:
         best, iterations, phases = _search(pyvrp, problem, jobs, type_techs, seed=seed,
-                                           budget_s=time_limit_s - (time.perf_counter() - started))
+                                           budget_s=time_limit_s - (time.perf_counter() - started), stop=stop)
         pyvrp_feasible = bool(best.is_feasible())
         pyvrp_cost = float(best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost()
                            + best.uncollected_prizes())
@@ -179,7 +192,7 @@ def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 0) -> Resu
                                  if job.id in unassigned))
     stats = Statistics(wall_s=wall_s, objective=objective, iterations=iterations,
                        extra={"pyvrp_cost": pyvrp_cost, "pyvrp_feasible": pyvrp_feasible,
-                              "vehicle_types": len(type_techs), "phases": phases})
+                              "vehicle_types": len(type_techs), "phases": phases, "stopped": stopped(stop)})
     return Result(plan=plan, status=status, stats=stats)
 
 
@@ -211,9 +224,9 @@ def _routes_back(problem: Problem, routes_by_tech: dict[str, list[str]],
     """Plan routes of PyVRP's sequences, re-timed; visits that break a rule go to ``unassigned``."""
     routes = []
     for tech in problem.technicians:
-        starts, dropped = _forward_pass(problem, tech, [problem.job(j) for j in routes_by_tech.get(tech.id, [])])
+        route, dropped = _forward_pass(problem, tech, [problem.job(j) for j in routes_by_tech.get(tech.id, [])])
         unassigned.update(dropped)
-        routes.append(build_route(problem, tech.id, starts))
+        routes.append(route)
     return routes
 
 
@@ -244,11 +257,12 @@ def _alone_reason(problem: Problem, job: Job) -> str | None:
 
 
 class _GiveUpWhenInfeasible:
-    """PyVRP stopping criterion: the budget is spent, or ``give_up_s`` passed with no feasible
-    solution yet (PyVRP reports an infeasible best as a cost >= ``MAX_VALUE``)."""
+    """PyVRP stopping criterion: the budget is spent, ``stop()`` is true, or ``give_up_s``
+    passed with no feasible solution yet (PyVRP reports an infeasible best as a cost >=
+    ``MAX_VALUE``; ``give_up_s`` None: never give up)."""
 
-    def __init__(self, budget_s: float, give_up_s: float, max_value: int) -> None:
-        self.budget_s, self.give_up_s, self.max_value = budget_s, give_up_s, max_value
+    def __init__(self, budget_s: float, give_up_s: float | None, max_value: int, stop: Stop | None = None) -> None:
+        self.budget_s, self.give_up_s, self.max_value, self.stop = budget_s, give_up_s, max_value, stop
         self.started: float | None = None
         self.gave_up = False
 
@@ -256,8 +270,10 @@ class _GiveUpWhenInfeasible:
         if self.started is None:
             self.started = time.perf_counter()
         elapsed = time.perf_counter() - self.started
-        if elapsed > self.budget_s:
+        if elapsed > self.budget_s or stopped(self.stop):
             return True
+        if self.give_up_s is None:
+            return False
         if elapsed > self.give_up_s and best_cost >= self.max_value:
             self.gave_up = True
             return True
@@ -265,32 +281,32 @@ class _GiveUpWhenInfeasible:
 
 
 def _search(pyvrp, problem: Problem, jobs: Sequence[Job], type_techs: list[list[Technician]], *,
-            seed: int, budget_s: float):
+            seed: int, budget_s: float, stop: Stop | None = None):
     """Run PyVRP in at most ``budget_s``: first with every job required (PyVRP searches that
     about twice as fast); when no feasible solution shows up within a quarter of the budget
     (too few technicians for all jobs), again for the rest with optional jobs carrying prizes."""
     from pyvrp.constants import MAX_VALUE
     from pyvrp.exceptions import PenaltyBoundWarning
-    from pyvrp.stop import MaxRuntime
 
     budget_s = max(0.05, budget_s)
     started = time.perf_counter()
     log.info("pyvrp: %s: %d jobs, %d technicians in %d vehicle type(s), %.2f s", problem.name,
              len(jobs), len(problem.technicians), len(type_techs), budget_s)
-    stop = _GiveUpWhenInfeasible(budget_s, 0.25 * budget_s, MAX_VALUE)
+    criterion = _GiveUpWhenInfeasible(budget_s, 0.25 * budget_s, MAX_VALUE, stop)
     data = _problem_data(pyvrp, problem, jobs, type_techs, required=True)
     with warnings.catch_warnings():
         # expected when the technicians cannot serve every job: we give up and go on below
         warnings.filterwarnings("ignore", category=PenaltyBoundWarning)
-        res = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False)
+        res = pyvrp.solve(data, stop=criterion, seed=seed, collect_stats=False, display=False)
     phases = ["required"]
-    if not stop.gave_up:
+    if not criterion.gave_up:
         return res.best, res.num_iterations, phases
     log.info("pyvrp: %s: no solution serving every job after %.2f s; jobs made optional",
              problem.name, time.perf_counter() - started)
     rest = max(0.05, budget_s - (time.perf_counter() - started))
     data = _problem_data(pyvrp, problem, jobs, type_techs, required=False)
-    res2 = pyvrp.solve(data, stop=MaxRuntime(rest), seed=seed, collect_stats=False, display=False)
+    res2 = pyvrp.solve(data, stop=_GiveUpWhenInfeasible(rest, None, MAX_VALUE, stop), seed=seed,
+                       collect_stats=False, display=False)
     phases.append("optional")
     return res2.best, res.num_iterations + res2.num_iterations, phases
 
@@ -359,29 +375,29 @@ def _problem_data(pyvrp, problem: Problem, jobs: Sequence[Job], type_techs: list
     return data
 
 
+_DROP_WHY = {
+    forward.WINDOW: "reaches it after its window end",
+    forward.HORIZON: "reaches it after the horizon end",
+    forward.CAPACITY: "is over capacity at this job",
+    forward.RETURN: "would return after the shift end",
+    forward.SHIFT: "cannot fit it in the shift",
+}
+
+
 def _forward_pass(problem: Problem, tech: Technician, seq: Sequence[Job]):
-    """Start times for ``seq`` on ``tech`` (start = max(arrival, earliest start)), dropping any
-    visit that would break a window end, the capacity or the return by the shift end."""
-    matrix = matrix_of(problem)
-    starts: list[tuple[str, int]] = []
+    """The earliest schedule of ``seq`` on ``tech`` by the one forward pass
+    (:func:`dispatchopt.timing.forward.route_failure` / ``schedule_route``), dropping any visit
+    that breaks a window end, the capacity, the return by the shift end (or any other rule of
+    the pass): (route, job id -> reason)."""
     dropped: dict[str, str] = {}
-    clock, place, load = tech.shift_start_s, tech.start, 0
-    for job in seq:
-        start = max(clock + matrix.travel_s(place, job.location), rules.earliest_start_s(job))
-        latest = rules.latest_start_in_horizon_s(problem, job)
-        if start > latest:
-            dropped[job.id] = (f"PyVRP's best route for {tech.id} reaches it after its window or the horizon "
-                               f"(start {start} s > {latest} s); dropped to keep the plan feasible")
-            continue
-        if tech.capacity and load + job.demand > tech.capacity:
-            dropped[job.id] = (f"PyVRP's best route for {tech.id} is over capacity {tech.capacity} "
-                               f"at this job; dropped to keep the plan feasible")
-            continue
-        back = start + job.duration_s + matrix.travel_s(job.location, tech.end)
-        if back > tech.shift_end_s:
-            dropped[job.id] = (f"PyVRP's best route for {tech.id} would return at {back} s, after the "
-                               f"shift end {tech.shift_end_s} s; dropped to keep the plan feasible")
-            continue
-        starts.append((job.id, start))
-        clock, place, load = start + job.duration_s, job.location, load + job.demand
-    return starts, dropped
+    items = [(job, None) for job in seq]
+    failure = forward.route_failure(problem, tech, items)
+    while failure is not None:
+        pos, code = failure
+        job = items[pos][0]
+        dropped[job.id] = (f"PyVRP's best route for {tech.id} {_DROP_WHY.get(code, f'breaks a rule ({code})')}; "
+                           f"dropped to keep the plan feasible")
+        items = items[:pos] + items[pos + 1:]
+        failure = forward.route_failure(problem, tech, items)
+    schedule = forward.schedule_route(problem, tech, items)
+    return schedule.to_route(problem), dropped

@@ -37,12 +37,14 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from .. import rules
 from ..domain import Job, Problem
 from ..plan import Plan, SolverInfo, Unassigned
+from ..timing import forward
 from ..timing.schedule import build_route
 from ..objective import plan_cost
 from ..travel import matrix_of
 from .base import Result, SolveStatus, Statistics, derive_status
 from .repair import repair_plan
 from .start import start_plan
+from .stopping import Stop, deadline_with, stopped
 
 log = logging.getLogger("dispatchopt")
 
@@ -199,9 +201,13 @@ def _add_times(problem: Problem, model: _Model, planned_jobs: Sequence[Job], cre
                                                int(round(obj.overtime_minute * scale)))
         routing.AddVariableMaximizedByFinalizer(start_var)
         routing.AddVariableMinimizedByFinalizer(end_var)
+    min_in = _min_travel_in(problem, planned_jobs)
     for job in planned_jobs:
         earliest = max(0, rules.earliest_start_s(job) + offset)
         latest = min(horizon, rules.latest_start_in_horizon_s(problem, job) + offset)
+        send = rules.earliest_send_s(problem, job)
+        if send is not None:            # a relaxation of "set off no earlier than received"
+            earliest = min(latest, max(earliest, send + min_in[job.id] + offset))
         late_coeff = int(round(obj.late_minute * problem.weight(job) * scale))
         if job.id in crew_starts:
             earliest = latest = crew_starts[job.id] + offset
@@ -211,6 +217,24 @@ def _add_times(problem: Problem, model: _Model, planned_jobs: Sequence[Job], cre
             due = max(0, job.due_s + offset)
             if late_coeff > 0 and due < latest:
                 time_dim.SetCumulVarSoftUpperBound(index, due, late_coeff)
+
+
+def _min_travel_in(problem: Problem, planned_jobs: Sequence[Job]) -> dict[str, int]:
+    """job id -> the shortest trip into it from anywhere a technician could come from (a start,
+    or another job's place): nobody can start it before ``received + that`` unless the problem
+    anticipates jobs. (The exact rule depends on the predecessor; the plan is re-timed by the
+    forward pass afterwards, see :func:`retime_for_send_rule`.)"""
+    if not planned_jobs:
+        return {}
+    matrix = matrix_of(problem)
+    job_locs = [matrix.index(job.location) for job in planned_jobs]
+    starts = sorted({matrix.index(t.start) for t in problem.technicians})
+    into = matrix.seconds[np.ix_(starts + job_locs, job_locs)].astype(np.int64)
+    n_start = len(starts)
+    others = into[n_start:].copy()
+    np.fill_diagonal(others, np.iinfo(np.int64).max)     # a job never precedes itself
+    best = np.minimum(into[:n_start].min(axis=0), others.min(axis=0))
+    return {job.id: int(best[k]) for k, job in enumerate(planned_jobs)}
 
 
 def _add_breaks(problem: Problem, model: _Model, service: Sequence[int]) -> None:
@@ -368,6 +392,45 @@ def _plan_from_solution(problem: Problem, model: _Model, solution, info: SolverI
                 unassigned=tuple(unassigned))
 
 
+def _breaks_send_rule(problem: Problem, route) -> bool:
+    """Whether ``route`` (timed by build_route) sets off towards a job before it was received."""
+    if problem.anticipate_jobs:
+        return False
+    return any(v.sent_s is not None and v.sent_s < problem.job(v.job).received_s for v in route.visits)
+
+
+def retime_for_send_rule(problem: Problem, plan: Plan) -> Plan:
+    """``plan`` with every route that sets off towards a job before it was received (OR-Tools
+    only knows the relaxation of :func:`_min_travel_in`) re-timed by the one forward pass
+    (:func:`dispatchopt.timing.forward.schedule_route`, earliest starts, crew starts kept). A
+    visit that then fits nowhere in its route (a window or the shift end passed) is dropped with
+    the reason, a crew job from every member's route; the repair may place it again."""
+    if problem.anticipate_jobs or not any(_breaks_send_rule(problem, r) for r in plan.routes):
+        return plan
+    routes = {r.technician: r for r in plan.routes}
+    items = {r.technician: [(v.job, v.start_s if problem.job(v.job).crew_size > 1 else None) for v in r.visits]
+             for r in plan.routes if _breaks_send_rule(problem, r)}
+    dropped: dict[str, str] = {}
+    while items:
+        todo, items = items, {}
+        for tid, seq in todo.items():
+            seq = [it for it in seq if it[0] not in dropped]
+            failure = forward.route_failure(problem, tid, seq)
+            while failure is not None:
+                pos, code = failure
+                dropped[seq[pos][0]] = (f"OR-Tools' order for {tid} does not fit once nobody sets off before a "
+                                        f"job is received ({code}); dropped")
+                seq = seq[:pos] + seq[pos + 1:]
+                failure = forward.route_failure(problem, tid, seq)
+            routes[tid] = forward.schedule_route(problem, tid, seq).to_route(problem)
+        for tid, route in routes.items():     # a crew job dropped on one route leaves all of them
+            if any(v.job in dropped for v in route.visits):
+                items[tid] = [(v.job, v.start_s if problem.job(v.job).crew_size > 1 else None)
+                              for v in route.visits]
+    unassigned = plan.unassigned + tuple(Unassigned(j, why) for j, why in dropped.items())
+    return replace(plan, routes=tuple(routes[r.technician] for r in plan.routes), unassigned=unassigned)
+
+
 def _tune_operators(params) -> None:
     """Switch off the insertion-heuristic LNS operators: on plans with unperformed visits they
     run whole insertion heuristics between limit checks and overran the time limit twofold
@@ -388,13 +451,17 @@ def default_stall_s(problem: Problem, time_limit_s: float) -> float:
     return min(0.5 * time_limit_s, max(1.0, 0.05 * len(problem.jobs)))
 
 
-def _stop_when_stalled(routing, stall_s: float) -> dict:
+def _stop_when_stalled(routing, stall_s: float | None, stop: Stop | None = None) -> dict:
     """Stop the search once the time since the last better solution exceeds both ``stall_s``
     and the time the search took to find it (a 1 x 1 day must not spend its whole limit
     proving nothing improves; a search still improving late keeps going: on Solomon R211 a
-    flat 2 s stall cost 8 % of distance). Returns the live counters (``t0_s``: search start)."""
+    flat 2 s stall cost 8 % of distance). ``stall_s`` None: no stall limit (a solution limit
+    ends the search). ``stop`` (a caller's "hand back the best now"), when given, ends it too: the
+    limit is consulted at every search node, so the search ends within a few milliseconds of
+    ``stop()`` turning true, keeping its best solution. Returns the live counters (``t0_s``:
+    search start; ``stopped``: whether ``stop`` ended it)."""
     now = time.perf_counter()
-    track = {"solutions": 0, "best": None, "last_s": now, "t0_s": now, "improvements": 0}
+    track = {"solutions": 0, "best": None, "last_s": now, "t0_s": now, "improvements": 0, "stopped": False}
 
     def on_solution() -> None:
         cost = routing.CostVar().Value()
@@ -404,9 +471,15 @@ def _stop_when_stalled(routing, stall_s: float) -> dict:
             track["last_s"] = time.perf_counter()
             track["improvements"] += 1
 
+    def limit_reached() -> bool:
+        if stop is not None and stop():
+            track["stopped"] = True
+            return True
+        return stall_s is not None and \
+            time.perf_counter() - track["last_s"] > max(stall_s, track["last_s"] - track["t0_s"])
+
     routing.AddAtSolutionCallback(on_solution)
-    routing.AddSearchMonitor(routing.solver().CustomLimit(
-        lambda: time.perf_counter() - track["last_s"] > max(stall_s, track["last_s"] - track["t0_s"])))
+    routing.AddSearchMonitor(routing.solver().CustomLimit(limit_reached))
     return track
 
 
@@ -446,7 +519,7 @@ def _start_of(problem: Problem, initial: Plan):
 
 
 def _search(problem: Problem, model: _Model, initial: Plan, params, track: dict | None, give_up_s: float,
-            scratch: bool = True):
+            scratch: bool = True, stop: Stop | None = None):
     """(solution or None, warm start accepted): from ``initial``, else (``scratch``) from
     scratch until ``give_up_s`` (a perf_counter value)."""
     routing = model.routing
@@ -465,7 +538,7 @@ def _search(problem: Problem, model: _Model, initial: Plan, params, track: dict 
         solution = routing.SolveFromAssignmentWithParameters(start_assignment, params)
         if solution is None:
             log.warning("routing: the search from the start plan returned nothing (status %s)", routing.status())
-    if solution is None and scratch:
+    if solution is None and scratch and not stopped(stop):
         log.warning("routing: searching from scratch")
         left = give_up_s - time.perf_counter()
         if left > 0.2:
@@ -480,7 +553,7 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
                   initial: Plan | None = None, solution_limit: int | None = None,
                   churn_penalty_min: float = 0.0, stall_s: float | None = None,
                   lns_time_limit_s: float = 1.0, disable_scheduling: bool = False,
-                  scratch_fallback: bool = True) -> Result:
+                  scratch_fallback: bool = True, stop: Stop | None = None) -> Result:
     """Plan ``problem`` with OR-Tools routing, warm-started from ``initial`` or the construction
     (:func:`.start.start_plan`: the cheaper of the regret construction and greedy + repair).
 
@@ -492,12 +565,15 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
     ``solution_limit``). See :func:`search_parameters` for
     ``lns_time_limit_s`` and ``disable_scheduling``. ``scratch_fallback=False``: when the warm
     start is refused, return ``initial`` (status FALLBACK) instead of searching from scratch.
-    Never raises for an outcome: a model that finds nothing returns the greedy plan, status FALLBACK.
+    ``stop``: a function of no argument; once it returns true the construction and the search
+    end and the best plan found so far comes back (``stats.extra["stopped"]``), within a few
+    tens of milliseconds plus the read-back. Never raises for an outcome: a model that finds nothing returns the greedy plan, status FALLBACK.
     """
     t0 = time.perf_counter()
-    deadline = t0 + time_limit_s * 0.97
+    deadline = deadline_with(t0 + time_limit_s * 0.97, stop)
     if initial is None:
-        initial = start_plan(problem, seed=seed, deadline=None if solution_limit else t0 + time_limit_s * 0.15)
+        initial = start_plan(problem, seed=seed,
+                             deadline=deadline_with(None if solution_limit else t0 + time_limit_s * 0.15, stop))
     previous, crew_starts, crew_reasons = _start_of(problem, initial)
     model = build_model(problem, previous=previous, churn_penalty_min=churn_penalty_min,
                         crew_starts=crew_starts, crew_reasons=crew_reasons)
@@ -509,10 +585,13 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
     model.routing.CloseModelWithParameters(params)
     track = None
     if solution_limit is None:
-        track = _stop_when_stalled(model.routing, stall_s if stall_s is not None else default_stall_s(problem, time_limit_s))
+        track = _stop_when_stalled(model.routing, stall_s if stall_s is not None else default_stall_s(problem, time_limit_s),
+                                   stop)
+    elif stop is not None:
+        track = _stop_when_stalled(model.routing, None, stop)
     t_search = time.perf_counter()
-    solution, warm = _search(problem, model, initial, params, track, t0 + time_limit_s * 0.92,
-                             scratch=scratch_fallback)
+    solution, warm = (None, False) if stopped(stop) else \
+        _search(problem, model, initial, params, track, t0 + time_limit_s * 0.92, scratch=scratch_fallback, stop=stop)
     search_end = time.perf_counter()
     log.info("routing: build %.2f s, search %.2f s (limit %.2f s), warm start %s", build_s,
              search_end - t_search, search_s, warm)
@@ -523,9 +602,10 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
                           status=SolveStatus.FALLBACK.value, objective=None, wall_s=wall)
         plan = Plan(scenario=initial.scenario, clock=initial.clock, solver=info,
                     routes=initial.routes, unassigned=initial.unassigned)
-        return Result(plan, SolveStatus.FALLBACK, Statistics(wall_s=wall))
+        return Result(plan, SolveStatus.FALLBACK, Statistics(wall_s=wall, extra={"stopped": stopped(stop)}))
     info = SolverInfo(backend=BACKEND, time_limit_s=time_limit_s, seed=seed, status="")
-    plan = repair_plan(problem, _plan_from_solution(problem, model, solution, info), deadline_s=deadline)
+    plan = retime_for_send_rule(problem, _plan_from_solution(problem, model, solution, info))
+    plan = repair_plan(problem, plan, deadline_s=deadline)
     objective = plan_cost(problem, plan)
     # The start plan is feasible too: never return worse (a search that lost the warm start,
     # e.g. when restoring it did not finish under load, can end far from it).
@@ -539,7 +619,8 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
     info = SolverInfo(backend=BACKEND, time_limit_s=time_limit_s, seed=seed, status=status.value,
                       objective=round(objective, 3), wall_s=wall)
     plan = replace(plan, solver=info)
-    extra = {"build_s": build_s, "search_s": search_end - t_search, "warm_start": warm}
+    extra = {"build_s": build_s, "search_s": search_end - t_search, "warm_start": warm,
+             "stopped": stopped(stop) or bool(track and track["stopped"])}
     if track is not None:
         extra.update(solutions=track["solutions"], improvements=track["improvements"],
                      last_improvement_s=max(0.0, track["last_s"] - t_search))
