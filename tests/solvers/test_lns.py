@@ -101,3 +101,20 @@ def test_eject_unassigned_makes_room_on_the_only_qualified_route():
     out = _clean(problem, builder.to_plan({}, plan.solver))
     assert out.unassigned == () and plan_cost(problem, out) < plan_cost(problem, plan)
     assert eject_unassigned(builder, []) == 0
+
+
+def test_a_reachable_emergency_on_time_comes_before_the_cost():
+    # Only T1 holds gas. Serving the standard job S first (its window closes at 10 min) leaves the
+    # emergency E 11 min late: 5,500 of lateness, cheaper than leaving S out (10,000). The search
+    # puts E on time anyway (reachable emergencies not on time are its first key) and S goes out.
+    t1 = tech("T1", ("gas", "plumbing"), shift=(0, 4 * H))
+    jobs = [job("S", x=1, skills="gas", duration_min=60, window=(0, 10 * M)),
+            job("E", x=1, skills="gas", duration_min=30, category="emergency", due_s=50 * M)]
+    problem = make_problem([t1], jobs, certificate_required=())
+    start = make_plan(problem, [route(problem, "T1", [("S", 1 * M), ("E", 61 * M)])])
+    _clean(problem, start)
+    out = _clean(problem, improve(problem, start, seed=0, max_iterations=30))
+    (_, visit), = out.visits_of("E")
+    assert visit.start_s <= problem.job("E").due_s
+    assert [u.job for u in out.unassigned] == ["S"]
+    assert plan_cost(problem, out) > plan_cost(problem, start)        # dearer, and still preferred

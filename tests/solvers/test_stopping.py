@@ -120,3 +120,11 @@ def test_portfolio_unstopped_reports_not_stopped():
     result = solve_portfolio(problem, time_limit_s=10, solution_limit=3, stop=lambda: False)
     assert result.stats.extra["stopped"] is False
     assert verify(problem, result.plan) == []
+
+
+def test_vroom_still_running_at_its_hard_limit_is_killed():
+    problem = busy_day()
+    result = solve_vroom(problem, time_limit_s=30, exploration=5, hard_limit_s=0.001)
+    assert result.stats.extra["stopped"] is True        # no VROOM plan: the start plan comes back
+    assert verify(problem, result.plan) == []
+    assert result.plan.assigned_job_ids()

@@ -42,9 +42,9 @@ from dataclasses import replace
 from .. import rules
 from ..domain import Problem
 from ..objective import plan_cost
-from ..plan import Plan
+from ..plan import Plan, Route, Unassigned
 from ..timing import insertion as ins
-from ..timing.forward import TechContext
+from ..timing.forward import TechContext, materialise
 from .base import derive_status
 from .construct import Builder, plannable
 from .repair import late_emergencies, plan_starts, reachable_emergencies, route_items
@@ -55,12 +55,21 @@ log = logging.getLogger("dispatchopt")
 BACKEND = "lns"
 MIN_REMOVE, MAX_REMOVE = 5, 30
 POOL_EXTRA = 10          # unassigned jobs offered to each recreate, besides the removed ones
+# Big plans (more than BIG_PLAN planned jobs): each recreate re-prices the routes of every job it inserts, so
+# iterations cost ~1.5 s at 2,000 jobs with ruins of 5-30; there ruins remove BIG_MAX_REMOVE at most, and a
+# polish re-inserts at most BIG_POLISH_POOL of the jobs out (all 600 of them: 4-5 s per new best)
+BIG_PLAN = 800
+BIG_MAX_REMOVE = 12
+BIG_POLISH_POOL = 40
 START_THRESHOLD = 0.01   # record-to-record threshold at the start, x the best routes' cost
 NEIGHBOURS = 8           # routes priced per re-inserted job (by lower bound), widened if none fits
 MAX_STRING = 10          # longest string of consecutive visits a string ruin removes
 POLISH_PASSES = 1        # relocate passes on each new best (3 measured worse: fewer iterations)
 EJECT_ROUTES = 3         # routes an unassigned job tries to eject work from
 FINAL_POLISH = 0.85      # progress at which every route of the best plan is polished once
+# the polish of every route before the first iteration gets at most this share of the time: at 2,000 jobs it
+# took the whole 20 s of a run (relocate 12.5 s, re-inserting the jobs out 8 s: 0 iterations)
+FIRST_POLISH_SHARE = 0.25
 EMERGENCY_RUIN = 0.3     # chance that an iteration ruins around a late reachable emergency (when there is one)
 
 
@@ -92,8 +101,9 @@ class _Search:
         self.urgent = reachable_emergencies(problem) & self.pool_ids
         self.current_cost = self.cost(self.current)
         self.best, self.best_cost = self.current, self.current_cost
-        self.current_key = self.best_key = self.key(self.current, self.current_cost)
+        self.current_key = self.best_key = self.start_key = self.key(self.current, self.current_cost)
         self.left: dict[str, str] = {}
+        self.target: str | None = None     # the late emergency the last ruin was around
 
     def late_urgent(self, builder: Builder) -> list[str]:
         """The reachable emergencies (:func:`.repair.reachable_emergencies`) not on time."""
@@ -105,6 +115,11 @@ class _Search:
                 if job_id in self.urgent:
                     starts[job_id] = max(start, starts.get(job_id, start))
         return sorted(j for j in self.urgent if late_emergencies(self.problem, frozenset((j,)), starts))
+
+    def late_urgent_of(self, builder: Builder, job_id: str) -> bool:
+        """Whether ``job_id`` is late or out in ``builder``."""
+        starts = [s for route in builder.routes.values() for j, s in route.final.starts if j == job_id]
+        return not rules.on_time(self.problem.job(job_id), max(starts) if starts else None)
 
     def key(self, builder: Builder, cost: float) -> tuple[int, float]:
         """What the search minimises: reachable emergencies not on time first, then the cost."""
@@ -125,10 +140,13 @@ class _Search:
         planned = self.planned(builder)
         if not planned:
             return []
-        q = min(self.rng.randint(MIN_REMOVE, MAX_REMOVE), max(1, len(planned) // 3))
+        top = BIG_MAX_REMOVE if len(planned) > BIG_PLAN else MAX_REMOVE
+        q = min(self.rng.randint(MIN_REMOVE, top), max(1, len(planned) // 3))
         late = self.late_urgent(builder)
+        self.target = None
         if late and self.rng.random() < EMERGENCY_RUIN:
-            return self._around(builder, self.rng.choice(late), q)
+            self.target = self.rng.choice(late)
+            return self._around(builder, self.target, q)
         op = self.rng.randrange(5)
         if op == 4:
             return self._strings(builder, planned, q)
@@ -232,12 +250,19 @@ class _Search:
         """Relocate passes (visits of ``routes``, default all), each followed by a re-insertion
         of the jobs still out, until a pass moves nothing (at most POLISH_PASSES)."""
         for _ in range(POLISH_PASSES):
+            before = builder.copy()
+            late = len(self.late_urgent(builder))
             if not relocate(builder, routes=routes, deadline=deadline):
                 break
             waiting = self.unassigned(builder)
+            if len(waiting) > BIG_POLISH_POOL and len(self.pool) - len(waiting) > BIG_PLAN:
+                waiting = sorted(self.rng.sample(waiting, BIG_POLISH_POOL))
             if waiting:
                 builder.insert_jobs([self.problem.job(j) for j in waiting], k=2,
                                     neighbours=NEIGHBOURS, deadline=deadline)
+            if len(self.late_urgent(builder)) > late:    # cheaper, but an emergency late again: undone
+                builder.routes = dict(before.routes)
+                break
 
     def final_polish(self, deadline: float | None) -> None:
         """Relocate over every route of the best plan, then :func:`eject_unassigned`; when that
@@ -263,7 +288,19 @@ class _Search:
         waiting = self.unassigned(self.current)
         extra = self.rng.sample(waiting, min(POOL_EXTRA, len(waiting)))
         jobs = [problem.job(j) for j in sorted(set(removed) | set(extra))]
-        trial.insert_jobs(jobs, k=self.rng.choice((2, 3)), neighbours=NEIGHBOURS, deadline=deadline)
+        k = self.rng.choice((2, 3))
+        if self.target is not None:
+            # the late emergency first, alone; when it lands on time its route takes nothing else in
+            # this recreate (the cheapest recreate puts the work in its way back before it)
+            trial.insert_jobs([problem.job(self.target)], k=k, neighbours=NEIGHBOURS, deadline=deadline)
+            if not self.late_urgent_of(trial, self.target):
+                saved = trial.locked
+                trial.locked = saved | {t for t, r in trial.routes.items() if any(j == self.target for j, _ in r.items)}
+                trial.insert_jobs([j for j in jobs if j.id != self.target], k=k, neighbours=NEIGHBOURS,
+                                  deadline=deadline)
+                trial.locked = saved
+                return trial
+        trial.insert_jobs(jobs, k=k, neighbours=NEIGHBOURS, deadline=deadline)
         return trial
 
 
@@ -351,7 +388,10 @@ def improve(problem: Problem, plan: Plan, *, deadline: float | None = None, seed
     iterations = since_best = 0
     polished = False
     if local_search:
-        search.final_polish(deadline)
+        first = deadline
+        if deadline is not None and not math.isinf(deadline):
+            first = deadline_with(started + FIRST_POLISH_SHARE * (deadline - started), stop)
+        search.final_polish(first)
     while True:
         if deadline is not None and time.perf_counter() >= deadline:
             break
@@ -407,13 +447,31 @@ def _progress(started: float, deadline: float | None, iterations: int, max_itera
     return min(1.0, since_best / patience)
 
 
+def _to_plan(problem: Problem, builder: Builder, plan: Plan, info) -> Plan:
+    """The builder's routes as a Plan (:meth:`Builder.to_plan`), except that a job out in
+    ``plan`` and still out keeps its reason from there: pricing every reason anew (the greedy's
+    explanations) took 5-10 s at 2,000 jobs, after the deadline."""
+    routes = []
+    for tech in problem.technicians:
+        st = builder.routes[tech.id].final
+        routes.append(materialise(problem, tech.id, st.starts, st.breaks + st.home_breaks, st.departure_s,
+                                  st.arrivals, st.return_s) if st.starts else Route(technician=tech.id))
+    planned = builder.planned()
+    before = {u.job: u.reason for u in plan.unassigned}
+    unassigned = tuple(Unassigned(job.id, before.get(job.id) or builder.reason(job, "fit"))
+                       for job in problem.jobs if job.id not in planned)
+    return Plan(scenario=problem.name, clock=problem.clock, solver=info, routes=tuple(routes), unassigned=unassigned)
+
+
 def _result(problem: Problem, plan: Plan, search: _Search, iterations: int, started: float) -> Plan:
     """The best plan found as a Plan (locked routes kept as they were), or ``plan`` itself when
     that is not cheaper by plan_cost."""
     best = search.best
+    if not _better(search.best_key, search.start_key):
+        return plan
     info = replace(plan.solver, backend=f"{plan.solver.backend}+{BACKEND}" if plan.solver.backend else BACKEND,
                    wall_s=(plan.solver.wall_s or 0.0) + time.perf_counter() - started)
-    out = best.to_plan({}, info)
+    out = _to_plan(problem, best, plan, info)
     if best.locked:
         kept = {tid: plan.route(tid) for tid in best.locked}
         routes = tuple(kept.get(r.technician) or r for r in out.routes)

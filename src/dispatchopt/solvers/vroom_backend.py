@@ -253,22 +253,27 @@ def build_input(problem: Problem, jobs: Iterable[Job], fixed_crews: CrewFixes, *
 
 
 def _run(model: _Model, *, time_limit_s: float | None, exploration: int, threads: int,
-         stop: Stop | None = None) -> list[dict] | None:
-    """VROOM's routes (``to_dict()["routes"]``); None when ``stop()`` turned true first.
+         stop: Stop | None = None, kill_at: float | None = None) -> list[dict] | None:
+    """VROOM's routes (``to_dict()["routes"]``); None when ``stop()`` turned true first, or when
+    VROOM was still running at ``kill_at`` (a ``time.perf_counter()`` value).
 
     VROOM's solve holds the GIL for its whole run (measured: the main thread of a 4 s solve went
-    1.9 s without a turn), so a call with ``stop`` runs in a forked child process that this one
-    waits for while polling ``stop`` (the GIL free); on a stop the child is killed at once."""
+    1.9 s without a turn), and at level 5 on a busy machine it overran its timeout many times
+    over (2,000 jobs, timeout 15 s: 88 s), so a call with ``stop`` or ``kill_at`` runs in a forked
+    child process that this one waits for while polling ``stop`` (the GIL free); on a stop, or
+    at ``kill_at``, the child is killed at once."""
     if not model.task_of:
         return []
     timeout = {} if time_limit_s is None else {"timeout": dt.timedelta(seconds=max(0.05, float(time_limit_s)))}
-    if stop is None or not hasattr(os, "fork"):
+    if (stop is None and kill_at is None) or not hasattr(os, "fork"):
         solution = model.vroom_input.solve(exploration_level=int(exploration), nb_threads=int(threads), **timeout)
         return solution.to_dict().get("routes", [])
-    return _run_forked(model, timeout, exploration=exploration, threads=threads, stop=stop)
+    return _run_forked(model, timeout, exploration=exploration, threads=threads, stop=stop or (lambda: False),
+                       kill_at=math.inf if kill_at is None else kill_at)
 
 
-def _run_forked(model: _Model, timeout: dict, *, exploration: int, threads: int, stop: Stop) -> list[dict] | None:
+def _run_forked(model: _Model, timeout: dict, *, exploration: int, threads: int, stop: Stop,
+                kill_at: float) -> list[dict] | None:
     """:func:`_run` in a forked child: the routes come back pickled through a pipe."""
     if stop():
         return None
@@ -293,7 +298,9 @@ def _run_forked(model: _Model, timeout: dict, *, exploration: int, threads: int,
     try:
         with os.fdopen(read_fd, "rb", buffering=0) as source:
             while True:
-                if stop():
+                if stop() or time.perf_counter() > kill_at:
+                    if not stop():
+                        log.warning("vroom: still running at its hard limit; stopped (no VROOM plan)")
                     os.kill(pid, signal.SIGKILL)
                     return None
                 ready, _, _ = select.select([source], [], [], 0.05)
@@ -370,7 +377,8 @@ def status_of(problem: Problem, plan: Plan) -> SolveStatus:
 def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, exploration: int = 5,
                 fixed_crews: CrewFixes | None = None, threads: int = 1, hard_sla: bool = True,
                 relax: bool = True, repair: bool = True, deterministic: bool = False,
-                first_pass_share: float = 0.45, stop: Stop | None = None) -> Result:
+                first_pass_share: float = 0.45, stop: Stop | None = None,
+                hard_limit_s: float | None = None) -> Result:
     """Plan ``problem`` with VROOM (see the module doc); every plan returned verifies clean.
 
     ``time_limit_s`` bounds the whole call; VROOM's own timeout is what is left of it.
@@ -383,6 +391,8 @@ def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, explora
     ``first_pass_share``: the first (hard-SLA) pass's share of the time when a relaxed pass follows.
     ``stop``: when it turns true, the call returns at once with the best plan it has (the crews'
     start plan if VROOM had not answered yet; ``stats.extra["stopped"]`` is then True).
+    ``hard_limit_s``: a VROOM run still going this long after the call began is killed (its pass
+    gives no plan; VROOM's own timeout is not a bound on a busy machine).
     """
     if not 0 <= int(exploration) <= 5:
         raise ParameterError(f"exploration: must be 0..5, got {exploration!r}")
@@ -390,6 +400,7 @@ def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, explora
         raise ParameterError(f"time_limit_s: must be a positive finite number, got {time_limit_s!r}")
     t0 = time.perf_counter()
     deadline = t0 + time_limit_s
+    kill_at = None if hard_limit_s is None else t0 + hard_limit_s
     phases: dict[str, float] = {}
     fallback: Plan | None = None
     if fixed_crews is None:
@@ -404,7 +415,7 @@ def solve_vroom(problem: Problem, *, time_limit_s: float, seed: int = 0, explora
     def one_pass(relaxed: Iterable[str], budget_s: float) -> tuple[Plan | None, _Model]:
         model = build_input(problem, jobs, fixed_crews, hard_sla=hard_sla, relaxed=relaxed)
         raw = _run(model, time_limit_s=None if deterministic else budget_s, exploration=exploration,
-                   threads=threads, stop=stop)
+                   threads=threads, stop=stop, kill_at=kill_at)
         if raw is None:
             return None, model
         return plan_from_sequences(problem, _sequences(model, raw), info, excluded), model
