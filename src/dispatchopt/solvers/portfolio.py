@@ -17,10 +17,16 @@ Phases (each timed; the times land in ``Result.stats.extra["phases"]``):
    Days of more than :data:`ORTOOLS_MAX_JOBS` jobs skip it (at 150 x 2000 the warm start was
    refused after 11.5 s of a 60 s run) and give the time to the LNS.
 
+The best plan is the one with the fewest reachable emergencies not on time
+(:func:`.repair.reachable_emergencies`: weight >= 100, startable by their due on an empty day),
+then the least ``plan_cost``: an emergency on time comes before any saving (the LNS searches by the
+same key). A ``stop`` ends the running phase and returns that best plan so far.
+
 Big days (more than :data:`ORTOOLS_MAX_JOBS` jobs) run another schedule: the start (greedy +
-repair, :data:`BIG_START_SHARE`), VROOM at level 5 until :data:`BIG_VROOM_END`, the priority
-repair of what VROOM dropped (heavy jobs eject light ones) until :data:`BIG_REPAIR_END`, then the
-LNS from that repaired plan. Why (bundled 150 x 2000 load-1.2 day, 60 s, phase log): the old
+repair, :data:`BIG_START_SHARE`), VROOM at level 5 until :data:`BIG_VROOM_END` (killed if still
+running at :data:`BIG_VROOM_HARD_END`), the priority repair of what VROOM dropped (heavy jobs
+eject light ones) until it is done or :data:`BIG_REPAIR_END`, then the LNS from that repaired
+plan. Earlier measurements, with the slow repair of that time: Why (bundled 150 x 2000 load-1.2 day, 60 s, phase log): the old
 schedule ran VROOM at level 0 (1,443 served, but 40 road repairs dropped: plan_cost 43.9 M, above
 the start's 28.0 M), so the LNS started from the start plan (1,256 served, 9.1 travel min per
 served job) and ended at 0.539 on time / 1,304 served / 8.20 min. VROOM level 5 reaches the same
