@@ -75,13 +75,7 @@ def build_route(problem: Problem, tech_id: str, starts: Sequence[tuple[str, int]
     for job_id, start_s in starts:
         job = problem.job(job_id)
         travel = matrix.travel_s(prev_loc, job.location)
-        send = rules.earliest_send_s(problem, job)
-        sent = prev_end
-        if send is not None and send > prev_end:         # waits where they are until received,
-            sent = send
-            for b_start, b_end in breaks:                # or until the end of a break taken then
-                if b_start < sent < b_end:
-                    sent = b_end
+        sent = _sets_off_s(prev_end, rules.earliest_send_s(problem, job), breaks, spans)
         arrival = min(start_s, travel_until(sent, travel, start_s))
         visits.append(Visit(job=job_id, arrival_s=arrival, start_s=start_s,
                             end_s=start_s + job.duration_s, travel_s=travel,
@@ -93,3 +87,19 @@ def build_route(problem: Problem, tech_id: str, starts: Sequence[tuple[str, int]
                  travel_s=travel, distance_m=matrix.distance_m(prev_loc, tech.end))
     return Route(technician=tech_id, visits=tuple(visits), breaks=taken, ret=ret,
                  departure_s=departure_s)
+
+
+def _sets_off_s(prev_end: int, send_s: int | None, breaks: Sequence[tuple[int, int]],
+                spans: Sequence[tuple[int, int]]) -> int:
+    """When the trip after ``prev_end`` starts: at once, or (``send_s``, the job's received time
+    unless anticipating) the technician waits where they are until the job is received, then
+    until the end of a break taken at that moment, or of the unworked gap between two shifts."""
+    if send_s is None or send_s <= prev_end:
+        return prev_end
+    sent = send_s
+    for b_start, b_end in breaks:
+        if b_start < sent < b_end:
+            sent = b_end
+    if len(spans) > 1 and not any(a <= sent < b for a, b in spans):
+        sent = next((a for a, _ in spans if a > sent), sent)
+    return sent
