@@ -165,6 +165,11 @@ def test_insert_prints_the_arrival_and_start_the_written_plan_holds(tmp_path, ca
     arrival = min(v["arrival"] for _, v in visits)[11:16]
     start = max(v["start"] for _, v in visits)[11:16]
     assert f"{techs} arrives {arrival}, starts {start}" in line, (line, visits)
+    sent = [v["sent_at"] for _, v in visits if v.get("sent_at")]
+    if sent:        # when the plan says when the technician set off, the line says it too
+        assert f"(sets off {min(sent)[11:16]})" in line, (line, visits)
+    # nobody is sent to a job before it was reported (10:15)
+    assert arrival >= "10:15" and all(s[11:16] >= "10:15" for s in sent), (line, visits)
 
 
 def test_insert_reappoints_only_customers_with_an_appointment(tmp_path, capsys):

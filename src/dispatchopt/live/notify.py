@@ -350,8 +350,11 @@ class Update:
                 extra = f", interrupting {d.interrupted} (follow-up {d.follow_up})"
             elif d.diverted_from:
                 extra = f", diverted from {d.diverted_from}"
+            sent = [v.sent_s for r in self.plan.routes for v in r.visits
+                    if v.job == d.job and v.sent_s is not None]
+            sets_off = f" (sets off {t(min(sent))})" if sent else ""
             out.append(f"{d.job} ({job.category}): {'+'.join(techs)} arrives {t(arrival_s)}, "
-                       f"starts {t(start_s)}, {status}{extra}")
+                       f"starts {t(start_s)}{sets_off}, {status}{extra}")
         for n in self.notifications:
             out.append(describe(problem, n))
         for note in self.notes:
