@@ -290,14 +290,29 @@ def _ortools_phase(problem: Problem, best: Plan, *, left_s: float, seed: int, ch
 def _best(candidates: list[tuple[float, str, Plan, int]]) -> tuple[float, str, Plan, int]:
     """The best candidate: fewest reachable emergencies not on time, then the least plan_cost,
     then the start (on a tie)."""
-    return min(candidates, key=lambda c: (c[3], c[0], c[1] != "start"))
+    return min(candidates, key=_rank)
+
+
+def _rank(candidate: tuple[float, str, Plan, int]) -> tuple[int, float, bool]:
+    return candidate[3], candidate[0], candidate[1] != "start"
 
 
 def _result(problem: Problem, candidates: list[tuple[float, str, Plan, int]], phases: dict, *, started: float,
             time_limit_s: float, seed: int, stopped: bool = False) -> Result:
-    """The best candidate (:func:`_best`), labelled with the phase that made it."""
+    """The best candidate (:func:`_best`) that passes ``verify`` (a phase whose plan breaks a
+    hard rule is a bug: logged, and the next best is taken), labelled with the phase that made it."""
+    from ..audit.verify import verify
+
     t0 = started
-    cost, name, plan, _ = _best(candidates)
+    ordered = sorted(candidates, key=_rank)
+    cost, name, plan, _ = ordered[0]
+    for candidate in ordered:
+        violations = verify(problem, candidate[2])
+        if not violations:
+            cost, name, plan, _ = candidate
+            break
+        log.error("portfolio: the %s plan breaks %d hard rule(s) (a bug), first: %s; not used",
+                  candidate[1], len(violations), violations[0])
     status = status_of(problem, plan)
     wall = time.perf_counter() - t0
     used = f"{BACKEND}:{name}"
