@@ -79,7 +79,7 @@ def test_solve_interrupted_hands_back_the_searchs_best_plan(tmp_path):
     done, after_s = _interrupt(proc)
     assert_one_line_error(done, "interrupted after", "wrote the best plan found so far", "verified",
                           str(out), code=130)
-    assert after_s < 10                              # generous: the machine may be loaded
+    assert after_s < 15                              # generous: the machine may be loaded (2-4.7 s at load 9)
     problem = load_scenario(BUSY_DAY)
     plan = Plan.load(problem, out)
     assert verify(problem, plan) == []

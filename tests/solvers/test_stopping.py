@@ -17,7 +17,7 @@ from dispatchopt.solvers.construct import construct_plan
 from dispatchopt.solvers.lns import improve
 from dispatchopt.solvers.portfolio import solve_portfolio
 from dispatchopt.solvers.repair import repair_plan
-from dispatchopt.solvers.stopping import Deadline, deadline_with, stop_keyword
+from dispatchopt.solvers.stopping import Deadline, deadline_with
 from dispatchopt.solvers.vroom_backend import solve_vroom
 from dispatchopt.synth import generate_scenario
 
@@ -49,19 +49,6 @@ def test_deadline_passes_when_the_clock_reaches_it_or_stop_is_true():
     never = deadline_with(None, lambda: False)
     assert math.isinf(never) and not 1e12 > never
     assert type(pickle.loads(pickle.dumps(d))) is float
-
-
-def test_stop_keyword_only_for_a_function_that_takes_it():
-    def takes(*, stop=None):
-        return stop
-
-    def does_not(*, seed=0):
-        return seed
-
-    stop = lambda: False  # noqa: E731
-    assert stop_keyword(takes, stop) == {"stop": stop}
-    assert stop_keyword(does_not, stop) == {}
-    assert stop_keyword(takes, None) == {}
 
 
 def test_solve_refuses_a_stop_that_is_not_callable():

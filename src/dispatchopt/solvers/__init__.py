@@ -142,9 +142,6 @@ def solve(problem: Problem, *, backend: str = DEFAULT_BACKEND, time_limit_s: flo
 
 def _dispatch(problem: Problem, backend: str, *, time_limit_s: float, seed: int, initial: Plan | None,
               solution_limit: int | None, churn_penalty_min: float, stop: Callable[[], bool] | None) -> Result:
-    from .stopping import stop_keyword
-
-    stopping = {} if stop is None else {"stop": stop}
     if backend == "greedy":
         from .greedy import solve_greedy
 
@@ -152,24 +149,23 @@ def _dispatch(problem: Problem, backend: str, *, time_limit_s: float, seed: int,
     if backend == "pyvrp":
         from .pyvrp_backend import solve_pyvrp
 
-        return solve_pyvrp(problem, time_limit_s=time_limit_s, seed=seed, **stop_keyword(solve_pyvrp, stop))
+        return solve_pyvrp(problem, time_limit_s=time_limit_s, seed=seed, stop=stop)
     if backend == "vroom":
         from .vroom_backend import solve_vroom
 
-        return solve_vroom(problem, time_limit_s=time_limit_s, seed=seed, **stopping)
+        return solve_vroom(problem, time_limit_s=time_limit_s, seed=seed, stop=stop)
     if backend == "decomposed":
         return _decomposer()(problem, time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit,
-                             **stopping)
+                             stop=stop)
     if backend == "portfolio":
         from .portfolio import solve_portfolio
 
         return solve_portfolio(problem, time_limit_s=time_limit_s, seed=seed, initial=initial,
-                               churn_penalty_min=churn_penalty_min, solution_limit=solution_limit, **stopping)
+                               churn_penalty_min=churn_penalty_min, solution_limit=solution_limit, stop=stop)
     from .routing import solve_routing
 
     return solve_routing(problem, time_limit_s=time_limit_s, seed=seed, initial=initial,
-                         solution_limit=solution_limit, churn_penalty_min=churn_penalty_min,
-                         **stop_keyword(solve_routing, stop))
+                         solution_limit=solution_limit, churn_penalty_min=churn_penalty_min, stop=stop)
 
 
 __all__ = ["BACKENDS", "DEFAULT_BACKEND", "Result", "SolveStatus", "Statistics", "choose_backend", "solve"]

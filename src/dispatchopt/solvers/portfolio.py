@@ -65,7 +65,7 @@ from ..plan import Plan
 from .base import Result, Statistics
 from .repair import late_emergencies, plan_starts, reachable_emergencies, repair_plan
 from .start import start_plan
-from .stopping import Stop, deadline_with, stop_keyword, stopped
+from .stopping import Stop, deadline_with, stopped
 from .vroom_backend import crew_fixes_of, polish, solve_vroom, status_of
 
 log = logging.getLogger("dispatchopt")
@@ -281,7 +281,7 @@ def _ortools_phase(problem: Problem, best: Plan, *, left_s: float, seed: int, ch
 
     routed = solve_routing(problem, time_limit_s=max(left_s, 0.5), seed=seed, initial=best,
                            churn_penalty_min=churn_penalty_min, solution_limit=solution_limit,
-                           scratch_fallback=False, **stop_keyword(solve_routing, stop))
+                           scratch_fallback=False, stop=stop)
     phases.update({f"ortools_{k}": v for k, v in routed.stats.extra.items()
                    if isinstance(v, (int, float)) and not isinstance(v, bool)})
     return routed.plan

@@ -14,7 +14,6 @@ infinity) whose comparisons with a plain float first ask ``stop()``. Arithmetic 
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable
 
@@ -61,21 +60,9 @@ def deadline_with(at: float | None, stop: Stop | None) -> float | None:
     return Deadline(math.inf if at is None else float(at), stop)
 
 
-def stop_keyword(fn: Callable[..., object], stop: Stop | None) -> dict[str, Stop]:
-    """``{"stop": stop}`` when ``stop`` is given and ``fn`` takes a ``stop`` keyword, else ``{}``:
-    how a backend is called that may not take ``stop`` yet (it then runs to its own end)."""
-    if stop is None:
-        return {}
-    try:
-        takes = "stop" in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        takes = False
-    return {"stop": stop} if takes else {}
-
-
 def stopped(stop: Stop | None) -> bool:
     """Whether ``stop`` (may be None) asks the search to end now."""
     return stop is not None and bool(stop())
 
 
-__all__ = ["Deadline", "Stop", "deadline_with", "stop_keyword", "stopped"]
+__all__ = ["Deadline", "Stop", "deadline_with", "stopped"]
