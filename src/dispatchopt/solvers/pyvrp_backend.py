@@ -126,9 +126,8 @@ def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 0, stop: S
         PyVRP's random seed. The search stops on the wall clock, so the plan may differ
         between runs with the same seed on a busy machine.
     stop
-        A function of no argument; once it returns true PyVRP ends its search (asked once per
-        iteration, a few milliseconds at 100 jobs) and the best solution so far comes back
-        (``stats.extra["stopped"]``).
+        A function of no argument; once it returns true (asked once per iteration) PyVRP hands
+        back its best solution so far (``stats.extra["stopped"]``).
 
     Raises
     ------
