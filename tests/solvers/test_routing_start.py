@@ -29,6 +29,18 @@ def test_insertion_lns_and_extra_operators_only_for_plain_routing():
     assert off.use_global_cheapest_insertion_path_lns == OFF
     assert on.use_global_cheapest_insertion_path_lns != OFF
     assert on.use_cross_exchange == 3 and off.use_cross_exchange != 3     # BOOL_TRUE
+    keep = search_parameters(search_s=1.0, plain=True, keep_all=True).local_search_operators
+    assert keep.use_make_inactive == OFF and on.use_make_inactive != OFF
+
+
+def test_dropping_never_pays_only_with_a_penalty_over_two_longest_trips():
+    from dispatchopt.domain import Objective
+    from dispatchopt.solvers.routing import never_worth_dropping
+
+    problem = plain()                       # default unassigned cost against trips of minutes
+    assert never_worth_dropping(problem)
+    cheap = problem.replace(objective=Objective(unassigned=0.01))
+    assert not never_worth_dropping(cheap)
 
 
 def test_plain_routing_plan_is_verified_and_serves_every_job():

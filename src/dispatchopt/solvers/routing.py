@@ -502,6 +502,17 @@ def _serves_all(problem: Problem, plan: Plan) -> bool:
                for u in plan.unassigned)
 
 
+def never_worth_dropping(problem: Problem) -> bool:
+    """Whether leaving any job out costs more than twice the dearest trip (all the travel its
+    removal could save), in the model's units (see :func:`build_model`)."""
+    jobs = [j for j in problem.jobs if j.dispatchable]
+    if not jobs or problem.objective.travel_minute <= 0:
+        return bool(jobs)
+    longest = int(matrix_of(problem).seconds.max())
+    cheapest = min(problem.objective.unassigned * problem.weight(j) * 60 for j in jobs)
+    return cheapest > 2 * longest * problem.objective.travel_minute
+
+
 def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0,
                   initial: Plan | None = None, solution_limit: int | None = None,
                   churn_penalty_min: float = 0.0, stall_s: float | None = None,
@@ -518,9 +529,8 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
     ``solution_limit``). See :func:`search_parameters` for
     ``lns_time_limit_s`` and ``disable_scheduling``. ``scratch_fallback=False``: when the warm
     start is refused, return ``initial`` (status FALLBACK) instead of searching from scratch.
-    ``stop``: a function of no argument; once it returns true the construction and the search
-    end and the best plan found so far comes back (``stats.extra["stopped"]``), within a few
-    tens of milliseconds plus the read-back. Never raises for an outcome: a model that finds nothing returns the greedy plan, status FALLBACK.
+    ``stop``: once it returns true, construction and search end and the best plan so far comes
+    back (``stats.extra["stopped"]``) within tens of milliseconds plus the read-back. Never raises for an outcome: a model that finds nothing returns the greedy plan, status FALLBACK.
     """
     t0 = time.perf_counter()
     deadline = deadline_with(t0 + time_limit_s * 0.97, stop)
@@ -538,7 +548,8 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
     search_s = max(0.1, time_limit_s * 0.92 - build_s - 0.05 - 0.002 * len(problem.jobs))
     params = search_parameters(search_s=search_s, solution_limit=solution_limit,
                                lns_time_limit_s=lns_time_limit_s, disable_scheduling=disable_scheduling,
-                               plain=quick and _serves_all(problem, initial))
+                               plain=quick and _serves_all(problem, initial),
+                               keep_all=quick and never_worth_dropping(problem))
     model.routing.CloseModelWithParameters(params)
     track = None
     if solution_limit is None:
