@@ -135,6 +135,8 @@ def solve_interruptibly(problem: Any, args: argparse.Namespace) -> tuple[Any, bo
             pass
     except KeyboardInterrupt:
         stop.set()
+        # what a search says of being cut short ("found no solution in 1.1 s") is not news: one line
+        log.setLevel(max(log.getEffectiveLevel(), logging.ERROR))
         try:
             finished.wait(HANDBACK_S)
         except KeyboardInterrupt:
