@@ -74,6 +74,9 @@ def _clamp_start(ws: Workspace, tid: str, job: Job) -> int:
     for _, end in tp.frozen_breaks:
         lo = max(lo, end)
     travel = int(matrix.seconds[loc, matrix.index(job.location)])
+    send = rules.earliest_send_s(problem, job)      # nobody set off before it was received
+    if send is not None and send > lo:
+        lo = send
     if travel > 0:      # the trip is work: inside a shift
         depart = ctx.fit(lo, travel)
         lo = lo if depart is None else depart
