@@ -195,3 +195,11 @@ def test_sent_at_is_optional_on_read_so_v1_plans_load(planned):
     frame = plan.to_frame()
     assert list(frame.columns[:5]) == ["technician", "sequence", "job", "sent", "arrival"]
     assert str(frame["sent"].iloc[0]).startswith("2026-11-23 08:10")
+
+
+def test_day_copy_routes_carry_person_and_day():
+    from dispatchopt.plan import day_copy_keys
+
+    assert day_copy_keys("T01@2026-12-08") == {"person": "T01", "day": "2026-12-08"}
+    assert day_copy_keys("T01") == {}
+    assert day_copy_keys("crew@north") == {}

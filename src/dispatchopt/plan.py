@@ -104,6 +104,7 @@ class Plan:
         for route in self.routes:
             item: dict[str, Any] = {"technician": route.technician, "visits": [
                 _visit_json(v, iso) for v in route.visits]}
+            item.update(day_copy_keys(route.technician))
             item["breaks"] = [{"start": iso(b.start_s), "end": iso(b.end_s)} for b in route.breaks]
             if route.ret is not None:
                 item["return"] = {"arrival": iso(route.ret.arrival_s),
@@ -285,3 +286,14 @@ class _PlanReader:
                          distance_m=self.num(rr.get("distance_km", 0), rw + ".distance_km") * 1000)
         departure = self.secs(raw["departure"], where + ".departure") if raw.get("departure") else None
         return Route(technician=tech, visits=visits, breaks=tuple(breaks), ret=ret, departure_s=departure)
+
+
+def day_copy_keys(technician: str) -> dict[str, str]:
+    """``person`` and ``day`` of a multi-day day copy (id ``PERSON@YYYY-MM-DD``, see
+    docs/multiday.md), written on its route so a reader can group routes by person and day;
+    ``{}`` for a one-day technician."""
+    person, sep, day = technician.rpartition("@")
+    if not sep or len(day) != 10 or day[4] != "-" or day[7] != "-":
+        return {}
+    return {"person": person, "day": day}
+

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..audit.kpi import compute_kpis, flat_kpis, kpi_table
+from ..audit.kpi import by_day_table, compute_kpis, flat_kpis, kpi_table
 from ..audit.verify import verify
 from ..plan import Plan
 from ..solvers import solve
@@ -89,7 +89,12 @@ def cmd_solve(args: argparse.Namespace) -> int:
         write_plan_report(problem, plan, args.report, violations=violations)
 
     status = getattr(result.status, "value", result.status)
-    out(kpi_table(plan.kpis))
+    kpis = dict(plan.kpis)
+    by_day = kpis.pop("by_day", None)
+    out(kpi_table(kpis))
+    if by_day:
+        out()
+        out(by_day_table(by_day))
     out()
     out(f"status: {status} (backend {plan.solver.backend})")
     out(f"wall time: {result.stats.wall_s:.2f} s solver, {time.perf_counter() - t0:.2f} s total")
