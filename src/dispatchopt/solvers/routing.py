@@ -19,17 +19,17 @@ The model (one vehicle per technician, one node per job visit):
   capacities; the workload-balance term is the global span of the work dimension.
 
 The search starts from a construction that never fails (the greedy plan, or a previous plan for
-a live re-plan) read in with ``ReadAssignmentFromRoutes``, then runs guided local search.
+a live re-plan) read in with ``RoutesToAssignment``, then runs guided local search
+(:mod:`.routing_search`); the send rule: :func:`retime_for_send_rule`.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp
@@ -223,10 +223,9 @@ def _add_times(problem: Problem, model: _Model, planned_jobs: Sequence[Job], cre
 
 
 def _min_travel_in(problem: Problem, planned_jobs: Sequence[Job]) -> dict[str, int]:
-    """job id -> the shortest trip into it from anywhere a technician could come from (a start,
-    or another job's place): nobody can start it before ``received + that`` unless the problem
-    anticipates jobs. (The exact rule depends on the predecessor; the plan is re-timed by the
-    forward pass afterwards, see :func:`retime_for_send_rule`.)"""
+    """job id -> the shortest trip into it from a start or another job's place: unless the problem
+    anticipates jobs nobody starts it before ``received + that`` (a relaxation of the exact rule,
+    which depends on the predecessor: see :func:`retime_for_send_rule`)."""
     if not planned_jobs:
         return {}
     matrix = matrix_of(problem)
@@ -396,10 +395,16 @@ def _plan_from_solution(problem: Problem, model: _Model, solution, info: SolverI
 
 
 def _breaks_send_rule(problem: Problem, route) -> bool:
-    """Whether ``route`` (timed by build_route) sets off towards a job before it was received."""
-    if problem.anticipate_jobs:
+    """Whether ``route`` may set off towards a job before it was received: a job received after
+    the previous end whose trip starts earlier, or whose start the forward pass cannot keep."""
+    if problem.anticipate_jobs or not route.visits:
         return False
-    return any(v.sent_s is not None and v.sent_s < problem.job(v.job).received_s for v in route.visits)
+    ends = [route.departure_s if route.departure_s is not None else -1] + [v.end_s for v in route.visits[:-1]]
+    if not any(problem.job(v.job).received_s > end for v, end in zip(route.visits, ends)):
+        return False
+    if any(v.sent_s is not None and v.sent_s < problem.job(v.job).received_s for v in route.visits):
+        return True
+    return forward.route_failure(problem, route.technician, [(v.job, v.start_s) for v in route.visits]) is not None
 
 
 def retime_for_send_rule(problem: Problem, plan: Plan) -> Plan:
