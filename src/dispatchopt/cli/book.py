@@ -26,8 +26,7 @@ from ..live.booking import CandidateWindows, Slot, book, candidate_windows
 from ..live.events import parse_job
 from ..live.state import DispatchState
 from ..scenario import save_scenario
-from .common import (EXIT_FAILED, EXIT_OK, existing, load_plan, load_problem, out, output_file,
-                     positive_int, print_violations)
+from .common import (EXIT_FAILED, EXIT_OK, out, output_file, positive_int, read_job_file, running_plan)
 
 
 def add_book_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -56,25 +55,12 @@ def add_book_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _read_job(path: str) -> tuple[Path, dict]:
-    job_path = existing(path, "job file")
-    try:
-        raw = json.loads(job_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise EventError(f"{job_path}: not valid JSON: {exc}") from None
+    job_path, raw = read_job_file(path)
     if not isinstance(raw, dict):
         raise EventError(f"{job_path}: expected one job object (scenario job keys), found {type(raw).__name__}")
     if "window" in raw:
         raise EventError(f"{job_path}: window: booking chooses the window; drop the key")
     return job_path, raw
-
-
-def _now_s(problem: Problem, text: str) -> int:
-    try:
-        now = problem.clock.to_seconds(str(text))
-    except ValueError as exc:
-        raise EventError(f"--now: bad time {text!r} ({exc})") from None
-    check_time_in_horizon(problem, now, what="--now")
-    return now
 
 
 def _check_outputs(args: Any) -> None:
@@ -153,14 +139,9 @@ def _accept(state: DispatchState, job: Any, answer: CandidateWindows, label: str
 def cli_book(args: Any) -> int:
     """List the slots (and with ``--accept`` book one); see the module doc."""
     _check_outputs(args)
-    problem = load_problem(args.scenario)
-    plan = load_plan(problem, args.plan)
-    now = _now_s(problem, args.now)
+    problem, plan, now = running_plan(args, "booked")
     job_path, raw = _read_job(args.job)
-    violations = verify(problem, plan)
-    if violations:
-        print_violations(violations)
-        out(f"dispatchopt: the plan {Path(args.plan)} does not verify against {args.scenario}; nothing booked")
+    if plan is None:
         return EXIT_FAILED
     state = DispatchState.start(problem, plan, now)
     job = parse_job(state.problem, raw, now_s=now, source=str(job_path))

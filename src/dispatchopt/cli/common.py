@@ -8,15 +8,17 @@ register their subparsers with an ``add_parsers(sub, common)`` function and impo
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..audit.belongs import load_plan_checked
+from ..audit.belongs import check_time_in_horizon, load_plan_checked
+from ..audit.verify import verify
 from ..domain import Problem
-from ..errors import ParameterError
+from ..errors import EventError, ParameterError
 from ..plan import Plan
 from ..scenario import load_scenario
 from ..solvers import BACKENDS
@@ -232,3 +234,37 @@ def add_backend(parser: argparse.ArgumentParser, *, repeatable: bool = False) ->
     else:
         parser.add_argument("--backend", choices=BACKENDS, default="auto", metavar="B",
                             help=BACKEND_HELP)
+
+
+def now_arg_s(problem: Problem, text: str) -> int:
+    """``--now`` as problem seconds, inside the horizon (else one line, exit 2)."""
+    try:
+        now = problem.clock.to_seconds(str(text))
+    except ValueError as exc:
+        raise EventError(f"--now: bad time {text!r} ({exc})") from None
+    check_time_in_horizon(problem, now, what="--now")
+    return now
+
+
+def read_job_file(path: str) -> tuple[Path, Any]:
+    """The JSON of ``--job`` (a job object or a list of them), unparsed."""
+    job_path = existing(path, "job file")
+    try:
+        return job_path, json.loads(job_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise EventError(f"{job_path}: not valid JSON: {exc}") from None
+
+
+def running_plan(args: argparse.Namespace, doing: str) -> tuple[Problem, Plan | None, int]:
+    """SCENARIO, PLAN and ``--now`` of ``insert`` / ``book``: the plan is ``None`` (its
+    violations printed, with one line saying nothing was ``doing``) when it does not verify."""
+    problem = load_problem(args.scenario)
+    plan = load_plan(problem, args.plan)
+    now = now_arg_s(problem, args.now)
+    violations = verify(problem, plan)
+    if violations:
+        print_violations(violations)
+        out(f"dispatchopt: the plan {Path(args.plan)} does not verify against {args.scenario}; nothing {doing}")
+        return problem, None, now
+    return problem, plan, now
+

@@ -31,8 +31,8 @@ from ..objective import plan_cost
 from ..scenario import save_scenario
 from ..solvers import solve
 from .common import (EXIT_FAILED, EXIT_OK, existing, load_plan, load_problem, nonnegative_float,
-                     nonnegative_minutes, out, output_dir, output_file, positive_float, print_violations,
-                     seed_int)
+                     nonnegative_minutes, now_arg_s, out, output_dir, output_file, positive_float,
+                     print_violations, read_job_file, running_plan, seed_int)
 
 INSERT_REOPT_S = 0.0
 REPLAY_REOPT_S = 2.0
@@ -91,21 +91,8 @@ def _write(update_state: DispatchState, target: Path) -> Path:
 # -- insert -------------------------------------------------------------------------------------
 def _read_jobs(path: str) -> tuple[Path, list]:
     """The job object(s) of ``--job`` (one object or a list), unparsed."""
-    job_path = existing(path, "job file")
-    try:
-        raw = json.loads(job_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise EventError(f"{job_path}: not valid JSON: {exc}") from None
+    job_path, raw = read_job_file(path)
     return job_path, raw if isinstance(raw, list) else [raw]
-
-
-def _now_s(problem: Problem, text: str) -> int:
-    try:
-        now = problem.clock.to_seconds(str(text))
-    except ValueError as exc:
-        raise EventError(f"--now: bad time {text!r} ({exc})") from None
-    check_time_in_horizon(problem, now, what="--now")
-    return now
 
 
 def _where_now(state: DispatchState, job_ids: list[str]) -> list[str]:
@@ -130,14 +117,9 @@ def cli_insert(args: Any) -> int:
     """Insert the job(s) of ``--job`` into PLAN at ``--now``; print who goes, when, who is
     bumped and whom to call; write the new plan (and its scenario) to ``--out``."""
     output_file(args.out, "--out")
-    problem = load_problem(args.scenario)
-    plan = load_plan(problem, args.plan)
-    now = _now_s(problem, args.now)
+    problem, plan, now = running_plan(args, "inserted")
     job_path, raws = _read_jobs(args.job)
-    violations = verify(problem, plan)
-    if violations:
-        print_violations(violations)
-        out(f"dispatchopt: the plan {Path(args.plan)} does not verify against {args.scenario}; nothing inserted")
+    if plan is None:
         return EXIT_FAILED
     state = DispatchState.start(problem, plan, now)
     updates = []
