@@ -4,6 +4,7 @@ depots and unassigned reasons, the KPI panels against compute_kpis, one plotly.j
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -191,3 +192,20 @@ def test_report_of_a_plan_naming_unknown_jobs_and_technicians_is_still_drawn(day
     html = plan_report(problem, odd)
     assert "[unknown_job]" in html and "[unknown_technician]" in html
     assert "GHOST" not in "".join(_trace(gantt_figure(problem, odd), "visit").hovertext)
+
+
+def test_multi_day_report_splits_the_kpis_by_day():
+    from dispatchopt.audit.kpi import compute_kpis
+    from dispatchopt.report import plan_report
+    from dispatchopt.scenario import load_scenario
+    from dispatchopt.solvers import solve
+
+    problem = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "multi_day_3x40.yaml")
+    plan = solve(problem, backend="greedy").plan
+    html = plan_report(problem, plan)
+    days = list(compute_kpis(problem, plan)["by_day"])
+    assert days == ["2026-12-07", "2026-12-08", "2026-12-09"]
+    part = html[html.index('id="kpi-by-day"'):]
+    part = part[:part.index("</table>")]
+    assert all(f">{day}<" in part for day in days)
+    assert "by_day[" not in html[:html.index('id="kpi-by-day"')]   # not flattened into the main table

@@ -101,9 +101,26 @@ def kpi_summary_table(kpis: dict[str, Any]) -> str:
     """The KPIs of :func:`compute_kpis`, one row each (per category rates as their own rows)."""
     from ..audit.kpi import flat_kpis
 
-    rows = [(name, "-" if value is None else (f"{value:g}" if isinstance(value, float) else value))
-            for name, value in flat_kpis(kpis).items()]
-    return table(("kpi", "value"), rows, table_id="kpi-table", numeric=(False, True))
+    flat = flat_kpis({k: v for k, v in kpis.items() if k != "by_day"})
+    rows = [(name, _cell(value)) for name, value in flat.items()]
+    return table(("kpi", "value"), rows, table_id="kpi-table", numeric=(False, True)) + by_day_summary_table(kpis)
+
+
+def _cell(value: Any) -> Any:
+    return "-" if value is None else (f"{value:g}" if isinstance(value, float) else value)
+
+
+def by_day_summary_table(kpis: dict[str, Any]) -> str:
+    """A multi-day plan's KPIs split by day (the ``by_day`` block of :func:`compute_kpis`), one
+    row per day; ``""`` for a one-day plan."""
+    from ..audit.kpi import BY_DAY_COLUMNS
+
+    by_day = kpis.get("by_day")
+    if not by_day:
+        return ""
+    rows = [(day,) + tuple(_cell(day_kpis.get(c)) for c in BY_DAY_COLUMNS) for day, day_kpis in by_day.items()]
+    return ("<h2>By day</h2>" + table(("day",) + BY_DAY_COLUMNS, rows, table_id="kpi-by-day",
+                                      numeric=(False,) + (True,) * len(BY_DAY_COLUMNS)))
 
 
 def unassigned_table(problem: Problem, plan: Plan) -> str:
