@@ -97,3 +97,14 @@ def make_plan(problem: Problem, routes: Sequence[Route], unassigned: Mapping[str
                 reasons.setdefault(j.id, "test: not planned")
     return Plan(scenario=problem.name, clock=problem.clock, solver=SolverInfo(backend="test"),
                 routes=tuple(routes), unassigned=tuple(Unassigned(j, r) for j, r in reasons.items()))
+
+
+class AfterCalls:
+    """A stop callable (``solve(stop=...)``) that turns true on its n-th call and stays true."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.calls = n, 0
+
+    def __call__(self) -> bool:
+        self.calls += 1
+        return self.calls >= self.n

@@ -11,21 +11,11 @@ import pytest
 from dispatchopt.audit.verify import verify
 from dispatchopt.solvers.pyvrp_backend import plain_routing_issues, solve_pyvrp
 from helpers import H, job, make_problem, tech
+from helpers import AfterCalls
 
 pytest.importorskip("pyvrp")
 
 C101 = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "solomon" / "C101.txt"
-
-
-class AfterCalls:
-    """A stop that turns true on its n-th call (and stays true)."""
-
-    def __init__(self, n: int) -> None:
-        self.n, self.calls = n, 0
-
-    def __call__(self) -> bool:
-        self.calls += 1
-        return self.calls >= self.n
 
 
 @pytest.mark.skipif(not C101.is_file(), reason=f"Solomon data not found at {C101}")

@@ -12,17 +12,7 @@ from dispatchopt.solvers import solve
 from dispatchopt.solvers.greedy import solve_greedy
 from dispatchopt.solvers.routing import solve_routing
 from dispatchopt.synth import generate_scenario
-
-
-class AfterCalls:
-    """A stop that turns true on its n-th call (and stays true)."""
-
-    def __init__(self, n: int) -> None:
-        self.n, self.calls = n, 0
-
-    def __call__(self) -> bool:
-        self.calls += 1
-        return self.calls >= self.n
+from helpers import AfterCalls
 
 
 def day():

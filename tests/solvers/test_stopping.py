@@ -20,17 +20,7 @@ from dispatchopt.solvers.repair import repair_plan
 from dispatchopt.solvers.stopping import Deadline, deadline_with
 from dispatchopt.solvers.vroom_backend import solve_vroom
 from dispatchopt.synth import generate_scenario
-
-
-class AfterCalls:
-    """A stop that turns true on its n-th call (and stays true)."""
-
-    def __init__(self, n: int) -> None:
-        self.n, self.calls = n, 0
-
-    def __call__(self) -> bool:
-        self.calls += 1
-        return self.calls >= self.n
+from helpers import AfterCalls
 
 
 def busy_day():
