@@ -110,11 +110,11 @@ def test_a_plan_that_breaks_a_rule_fails_the_run_and_names_its_seed(monkeypatch)
     problem, plan = _generated()
     calls = []
 
-    def broken_verify(p, pl):
+    def broken_verify(self, p, pl):
         calls.append(1)
         return ["[shift] made up"] if len(calls) == 3 else []
 
-    monkeypatch.setattr(replay_module, "verify", broken_verify)
+    monkeypatch.setattr(replay_module.PlanChecker, "__call__", broken_verify)
     with pytest.raises(SimulationError, match="seed 7: the plan after .* breaks 1 hard rule"):
         replay_day(problem, plan, draw_day(problem, 7, DayParams()))
     calls.clear()

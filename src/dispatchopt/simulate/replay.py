@@ -27,13 +27,13 @@ import logging
 from dataclasses import dataclass, field
 
 from ..audit.kpi import compute_kpis, flat_kpis
-from ..audit.verify import verify
 from ..domain import Problem
 from ..errors import DispatchOptError
 from ..live import (CallCustomer, CustomerNotHome, DispatchState, DurationOverrun, Event, JobCancelled,
                     JobCompleted, NewJob, Reappoint, TechnicianUnavailable, Update, apply, replan)
 from ..live.event_types import describe_event
 from ..plan import Plan
+from .checking import PlanChecker
 from .draw import Day
 
 log = logging.getLogger("dispatchopt")
@@ -71,14 +71,16 @@ class _Replay:
     """The day in progress: the live state and what has really started / ended."""
 
     def __init__(self, problem: Problem, plan: Plan, day: Day, replan_every_s: int | None,
-                 replan_backend: str) -> None:
+                 replan_backend: str, full_verify: bool = False) -> None:
         self.day = day
+        self.verify = PlanChecker(full=full_verify)
         self.out = Executed(seed=day.seed)
         self.started: dict[str, int] = {}       # job -> its actual start
         self.actual_end: dict[str, int] = {}
         self.expected_s: dict[str, int] = {}    # job -> the service time the plan should show
         self.overrun: set[str] = set()
         self.done: set[str] = set()
+        self.starts_of: tuple[Plan | None, dict[str, tuple[int, int]]] = (None, {})
         self.notified: set[str] = set()
         self.replan_every_s = replan_every_s
         self.replan_backend = replan_backend
@@ -94,7 +96,7 @@ class _Replay:
 
     # -- checks --------------------------------------------------------------------------------
     def check(self, problem: Problem, plan: Plan, what: str) -> None:
-        violations = verify(problem, plan)
+        violations = self.verify(problem, plan)
         self.out.plans_verified += 1
         if violations:
             raise SimulationError(f"seed {self.day.seed}: the plan after {what} breaks {len(violations)} "
@@ -143,12 +145,13 @@ class _Replay:
     def reconcile(self) -> dict[str, tuple[int, int]]:
         """job -> (start, end) in the current plan; jobs moved at their start are not started,
         jobs whose (cut) service ended by now are done."""
-        starts: dict[str, tuple[int, int]] = {}
-        for route in self.state.plan.routes:
-            for v in route.visits:
-                starts[v.job] = (v.start_s, v.end_s)
+        if self.state.plan is not self.starts_of[0]:      # the plan changes at events only
+            self.starts_of = (self.state.plan, {v.job: (v.start_s, v.end_s) for route in self.state.plan.routes
+                                                for v in route.visits})
+        starts = self.starts_of[1]
         now = self.state.now_s
-        for job_id, start in list(self.started.items()):
+        for job_id in [j for j in self.started if j not in self.done]:     # done ones: nothing to see
+            start = self.started[job_id]
             planned = starts.get(job_id)
             if planned is None or planned[0] != start:
                 del self.started[job_id]        # diverted at the second it was to start
@@ -224,6 +227,10 @@ class _Replay:
 
 
 def replay_day(problem: Problem, plan: Plan, day: Day, *, replan_every_s: int | None = None,
-               replan_backend: str = "greedy") -> Executed:
-    """Play ``day`` on ``plan`` (see the module doc); raises :class:`SimulationError`."""
-    return _Replay(problem, plan, day, replan_every_s, replan_backend).run()
+               replan_backend: str = "greedy", full_verify: bool = False) -> Executed:
+    """Play ``day`` on ``plan`` (see the module doc); raises :class:`SimulationError`.
+
+    Every published plan is checked by a :class:`~.checking.PlanChecker` (the answer of
+    ``verify``, re-checking only the routes and jobs that changed); ``full_verify``: ``verify``
+    itself on every plan (the same answers, ~5x slower on a city day)."""
+    return _Replay(problem, plan, day, replan_every_s, replan_backend, full_verify).run()
