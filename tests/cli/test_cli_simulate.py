@@ -38,6 +38,8 @@ def test_simulate_prints_the_distribution_and_writes_the_same_csv_twice(tmp_path
     captured = capsys.readouterr()
     text = captured.out
     assert "3 of 3 simulated day(s), seeds 5..7" in text
+    runs_text = pd.read_csv(tmp_path / "a" / "runs.csv")
+    assert f"({runs_text['plans_verified'].sum()} plans, all clean)" in text
     for kpi in ("on_time_rate", "travel_minutes", "overtime_minutes", "jobs_left", "customers_notified"):
         assert kpi in text
     assert "mean" in text and "p95" in text
@@ -45,6 +47,10 @@ def test_simulate_prints_the_distribution_and_writes_the_same_csv_twice(tmp_path
     assert _simulate(argv + ["--out", str(tmp_path / "b")]) == 0
     first = (tmp_path / "a" / "simulation.csv").read_bytes()
     assert first == (tmp_path / "b" / "simulation.csv").read_bytes()
+    # verify itself on every plan: the same days
+    assert _simulate(argv + ["--full-verify", "--out", str(tmp_path / "c")]) == 0
+    assert first == (tmp_path / "c" / "simulation.csv").read_bytes()
+    assert (tmp_path / "a" / "runs.csv").read_bytes() == (tmp_path / "c" / "runs.csv").read_bytes()
     table = pd.read_csv(tmp_path / "a" / "simulation.csv", index_col="kpi")
     assert list(table.columns) == ["mean", "p5", "p50", "p95"] and "jobs_left" in table.index
     runs = pd.read_csv(tmp_path / "a" / "runs.csv")

@@ -44,6 +44,7 @@ class SimTask:
     seed: int
     params: DayParams
     replan_every_s: int | None = None
+    full_verify: bool = False
 
 
 def execute_task(task: SimTask, problem: Problem | None = None) -> dict[str, Any]:
@@ -51,7 +52,8 @@ def execute_task(task: SimTask, problem: Problem | None = None) -> dict[str, Any
     problem = task.problem if problem is None else problem
     try:
         day = draw_day(problem, task.seed, task.params)
-        executed = replay_day(problem, task.plan, day, replan_every_s=task.replan_every_s)
+        executed = replay_day(problem, task.plan, day, replan_every_s=task.replan_every_s,
+                              full_verify=task.full_verify)
     except Exception as exc:  # a broken run is a failure naming its seed, never the end of the others
         text = str(exc) if isinstance(exc, SimulationError) else f"seed {task.seed}: {type(exc).__name__}: {exc}"
         log.debug("simulate: run %d failed", task.run, exc_info=True)
@@ -76,7 +78,7 @@ def simulate(problem: Problem, plan: Plan, *, runs: int, seed: int = 0, emergenc
              duration_noise_cv: float = 0.3, no_show_p: float = 0.03, sick_p: float = 0.02, cancel_p: float = 0.0,
              policy: str | None = None, workers: int = 1, executor: str | None = None,
              ray_address: str | None = None, replan_every: float | None = None,
-             progress: bool = False) -> SimulationResult:
+             progress: bool = False, full_verify: bool = False) -> SimulationResult:
     """Simulate ``runs`` random days of ``plan`` (see the package doc for what a day is).
 
     ``seed``: run ``i`` uses ``seed + i``. ``policy``: the preemption of emergencies
@@ -84,7 +86,10 @@ def simulate(problem: Problem, plan: Plan, *, runs: int, seed: int = 0, emergenc
     ``executor`` ``process`` (inline when ``workers`` is 1) or ``ray`` (``ray_address`` joins a
     cluster); default ``ray`` when ``ray_address`` is given, else ``process``. ``replan_every``: minutes between re-optimisations of the open day (greedy
     re-plan, kept only when it pays for its churn); None: immediate answers only. ``progress``:
-    a tqdm bar on a terminal. The plan must verify against the problem (ParameterError).
+    a tqdm bar on a terminal. Every plan a day publishes is checked (the answer of ``verify``,
+    re-checking what the event changed: :class:`~.checking.PlanChecker`); ``full_verify``: with
+    ``verify`` itself (the same results, slower). The plan must verify against the problem
+    (ParameterError).
     """
     if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
         raise ParameterError(f"runs: expected a whole number >= 1, got {runs!r}")
@@ -104,7 +109,7 @@ def simulate(problem: Problem, plan: Plan, *, runs: int, seed: int = 0, emergenc
         raise ParameterError(f"plan: breaks {len(violations)} hard rule(s) of scenario {problem.name!r}, "
                              f"first: {violations[0]}")
     every_s = None if replan_every is None else int(round(replan_every * 60))
-    tasks = [SimTask(problem, plan, i, int(seed) + i, params, every_s) for i in range(runs)]
+    tasks = [SimTask(problem, plan, i, int(seed) + i, params, every_s, full_verify) for i in range(runs)]
     t0 = time.perf_counter()
     rows = _execute(tasks, executor=executor, workers=workers, ray_address=ray_address, progress=progress)
     rows.sort(key=lambda row: row["run"])
@@ -114,7 +119,7 @@ def simulate(problem: Problem, plan: Plan, *, runs: int, seed: int = 0, emergenc
     frame = pd.DataFrame([r for r in rows if "error" not in r])
     info = {"runs": runs, "seed": seed, **asdict(params), "policy": policy, "replan_every": replan_every,
             "workers": workers, "executor": executor,
-            "scenario": problem.name}
+            "full_verify": full_verify, "scenario": problem.name}
     return SimulationResult(runs=frame, failures=failures, params=info, wall_s=time.perf_counter() - t0)
 
 
