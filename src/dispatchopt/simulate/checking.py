@@ -2,7 +2,7 @@
 
 A simulated city day publishes ~430 plans (one per event) of which an event changes one or two
 routes; :func:`dispatchopt.audit.verify.verify` re-times and re-checks all 40 routes of each
-(~26 ms, 70 % of a run). :class:`PlanChecker` gives the same answer as ``verify`` on every
+(~20 ms on a quiet machine, 70 % of a run). :class:`PlanChecker` gives the same answer as ``verify`` on every
 plan by running the verifier's own checks (:data:`dispatchopt.audit.plan_checks.CHECKS`,
 :data:`dispatchopt.audit.route_checks.CHECKS`; no rule is restated here) on what changed since
 the last plan it found clean:
