@@ -123,3 +123,19 @@ def test_ray_client_address_is_refused_with_a_reason(tmp_path, small):
 def test_ray_address_without_the_ray_executor_is_refused(tmp_path, small):
     proc = run_cli("batch", str(small), "--out", str(tmp_path / "b"), "--ray-address", "auto", timeout=60)
     assert_one_line_error(proc, "--ray-address", "--executor ray")
+
+
+@pytest.mark.parametrize("command", ["solve", "batch"])
+def test_backend_pyvrp_without_pyvrp_names_the_package(tmp_path, small, command):
+    out = tmp_path / ("p.json" if command == "solve" else "b")
+    proc = run_cli(command, str(small), "--backend", "pyvrp", "--out", str(out),
+                   prelude="import sys; sys.modules['pyvrp'] = None   # as if PyVRP were not installed",
+                   timeout=60)
+    assert_one_line_error(proc, "--backend pyvrp", "pip install pyvrp")
+    assert not out.exists()
+
+
+def test_backend_pyvrp_on_a_day_with_breaks_is_one_line_before_solving(tmp_path, small):
+    proc = run_cli("solve", str(small), "--backend", "pyvrp", "--out", str(tmp_path / "p.json"), timeout=60)
+    assert_one_line_error(proc, "--backend pyvrp", "not plain routing", "break rule", "--backend auto")
+    assert proc.stdout == "" and not (tmp_path / "p.json").exists()

@@ -122,6 +122,39 @@ def need_ray() -> None:
                              "pip install 'dispatchopt[ray]' (or use --executor process)") from None
 
 
+BACKEND_PACKAGES = {"pyvrp": ("pyvrp", "pyvrp"), "vroom": ("vroom", "pyvroom")}
+"""backend -> (module it imports, the pip package that provides it)."""
+
+
+def need_backend(backend: str) -> None:
+    """ParameterError (exit 2, one line naming what to install) when the package ``--backend``
+    needs is not installed."""
+    module, package = BACKEND_PACKAGES.get(backend, (None, None))
+    if module is None:
+        return
+    try:
+        __import__(module)
+    except ImportError:
+        raise ParameterError(f"--backend {backend}: the package {package} is not installed; "
+                             f"pip install {package} (a dependency of dispatchopt) or use "
+                             "--backend auto") from None
+
+
+def check_backend(problem: Problem, backend: str) -> None:
+    """ParameterError (exit 2, one line) before any work when ``--backend`` cannot run: its
+    package is not installed (:func:`need_backend`), or ``pyvrp`` is asked for a problem that is
+    not plain routing (the first reasons, and which backend to use)."""
+    need_backend(backend)
+    if backend == "pyvrp":
+        from ..solvers.pyvrp_backend import plain_routing_issues
+
+        issues = plain_routing_issues(problem)
+        if issues:
+            more = f"; and {len(issues) - 2} more" if len(issues) > 2 else ""
+            raise ParameterError(f"--backend pyvrp: scenario '{problem.name}' is not plain routing "
+                                 f"({'; '.join(issues[:2])}{more}); use --backend auto or ortools")
+
+
 def load_problem(path: str | Path) -> Problem:
     """The scenario at ``path`` (FileNotFoundError when missing, ScenarioError when invalid)."""
     return load_scenario(existing(path, "scenario"))

@@ -10,7 +10,7 @@ from ..errors import ParameterError
 from ..experiments.batch import run_batch
 from ..experiments.whatif import parse_vary, run_whatif
 from .common import (EXIT_FAILED, EXIT_OK, MAX_WORKERS, add_backend, add_quiet, add_time_limit, bounded_int, err,
-                     existing, int_list, need_ray, out, output_dir, positive_float, positive_int, seed_int)
+                     existing, int_list, need_backend, need_ray, out, output_dir, positive_float, positive_int, seed_int)
 
 BATCH_COLUMNS = ("scenario", "variant", "backend", "seed", "status", "wall_s", "n_violations",
                  "on_time_rate", "late_jobs", "unassigned", "travel_minutes", "error")
@@ -66,8 +66,13 @@ def add_parallel_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def check_parallel_flags(args: argparse.Namespace) -> None:
-    """Before any work: the results directory can be written, Ray is there when asked for."""
+    """Before any work: the results directory can be written, every backend's package and Ray
+    are there when asked for."""
     output_dir(args.out, "--out")
+    backends = args.backend if isinstance(args.backend, list) else [args.backend]
+    for backend in backends:
+        if backend:
+            need_backend(backend)
     if args.executor == "ray":
         need_ray()
     elif args.ray_address:

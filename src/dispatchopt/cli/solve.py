@@ -14,8 +14,8 @@ from ..audit.verify import verify
 from ..plan import Plan
 from ..solvers import solve
 from .report import write_plan_report
-from .common import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, add_backend, add_time_limit, err, load_plan, load_problem,
-                     out, output_dir, output_file, print_violations, seed_int)
+from .common import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, add_backend, add_time_limit, check_backend, err, load_plan,
+                     load_problem, out, output_dir, output_file, print_violations, seed_int)
 
 log = logging.getLogger("dispatchopt")
 
@@ -61,6 +61,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     if args.report:
         output_file(args.report, "--report")
     problem = load_problem(args.scenario)
+    check_backend(problem, args.backend)
     log.info("solving %s (%d jobs, %d technicians) with %s, limit %.1f s, seed %d",
              args.scenario, len(problem.jobs), len(problem.technicians), args.backend,
              args.time_limit_s, args.seed)
