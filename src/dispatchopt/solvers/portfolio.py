@@ -23,10 +23,20 @@ then the least ``plan_cost``: an emergency on time comes before any saving (the 
 same key). A ``stop`` ends the running phase and returns that best plan so far.
 
 Big days (more than :data:`ORTOOLS_MAX_JOBS` jobs) run another schedule: the start (greedy +
-repair, :data:`BIG_START_SHARE`), VROOM at level 5 until :data:`BIG_VROOM_END` (killed if still
+repair, :data:`BIG_START_SHARE`), VROOM at level :data:`BIG_EXPLORATION` (0) until :data:`BIG_VROOM_END` (killed if still
 running at :data:`BIG_VROOM_HARD_END`), the priority repair of what VROOM dropped (heavy jobs
 eject light ones) until it is done or :data:`BIG_REPAIR_END`, then the LNS from that repaired
-plan. Earlier measurements, with the slow repair of that time: Why (bundled 150 x 2000 load-1.2 day, 60 s, phase log): the old
+plan. Why level 0 (bundled 150 x 2000 load-1.2 day, VROOM alone with the start's crews, hard-SLA +
+relaxed pass, one run each, load 0.4-3.5 from other work): at a 30 s timeout levels 0-3 end on time
+(28.9-29.9 s) but level 5 took 41.3 s (its heuristics phase ignores the timeout; with the other core
+busy it overran the 50 % hard end and was killed, so the LNS started from the start plan: 0.525 on
+time / 1,287 served / 8.53 travel min per served job against the VROOM peer's 0.612 / 1,368 / 5.85).
+Level 0 is also the best plan: timeout 8 s 1,388 served / 5.09 min / on time 0.621; 14 s 1,385 /
+5.02; 20 s 1,392 / 5.02; level 2 at 20 s 1,368 / 5.85 (23.6 s); level 5 at 30 s 1,368 / 5.85.
+Whole portfolio at 60 s after the change: other core busy (busy loop, load 2.0) 0.637 / 1,464 /
+5.39, 17 reachable emergencies late (LNS from VROOM's repaired plan, wall 59.1 s); quiet (load 0.9)
+0.631 / 1,437 / 6.01, 15 late; VROOM peer in that quiet run 0.612 / 1,365 / 5.70, 23 late.
+Earlier measurements (level 5), with the slow repair of that time: Why (bundled 150 x 2000 load-1.2 day, 60 s, phase log): the old
 schedule ran VROOM at level 0 (1,443 served, but 40 road repairs dropped: plan_cost 43.9 M, above
 the start's 28.0 M), so the LNS started from the start plan (1,256 served, 9.1 travel min per
 served job) and ended at 0.539 on time / 1,304 served / 8.20 min. VROOM level 5 reaches the same
@@ -81,7 +91,7 @@ POLISH_SHARE = 0.15        # of the time limit at most, for the VROOM polish of 
 ORTOOLS_MAX_JOBS = 1000    # above: no OR-Tools phase (restoring a 2,000-job warm start takes minutes)
 # Days of more than ORTOOLS_MAX_JOBS jobs (no OR-Tools phase): ends of the phases as shares of the limit.
 BIG_START_SHARE = 0.05     # the start (greedy + repair, the construction if time is left): it fixes the crews
-BIG_EXPLORATION = 5        # VROOM's level on those days
+BIG_EXPLORATION = 0        # VROOM's level on those days (module doc: level 0 keeps its timeout)
 BIG_VROOM_END = 0.4        # VROOM runs until then
 # VROOM's timeout as a share of the time to BIG_VROOM_END: at 2,000 jobs on a loaded machine level 5
 # overran its timeout by 15-45 % (15 s -> 21.6 s, 33 s -> 37.9 s) plus ~3 s mapping back
