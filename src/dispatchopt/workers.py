@@ -15,6 +15,7 @@ import logging
 import logging.handlers
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -38,6 +39,9 @@ def _exit_with_parent(parent_pid: int) -> None:
 
 
 def _init_worker(log_queue: Any, level: int, parent_pid: int) -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the parent alone handles it (it keeps
+    # what finished and terminates the workers), so no run cut short by it comes back as a result
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), name="dispatchopt-orphan-watch",
                      daemon=True).start()
     root = logging.getLogger("dispatchopt")
@@ -66,35 +70,54 @@ def open_pool(workers: int) -> tuple[cf.ProcessPoolExecutor, Callable[[], None]]
 
 def map_in_pool(fn: Callable[[Any], Any], tasks: list[Any], *, workers: int,
                 done: Callable[[Any, Any], None], lost: Callable[[Any, Exception], None],
-                meanwhile: Callable[[], None] | None = None) -> None:
+                meanwhile: Callable[[], None] | None = None, stop: Callable[[], bool] | None = None,
+                poll_s: float = 0.2) -> bool:
     """Run ``fn(task)`` for every task in a pool of :func:`open_pool`: ``done(task, result)`` as
     each finishes, ``lost(task, exc)`` when its worker failed (died, or the task did not pickle);
     ``meanwhile()`` runs here once every task is submitted. On Ctrl-C (or a callback that
-    raises) the tasks not started are dropped and the running ones stopped."""
+    raises) the tasks not started are dropped and the running ones stopped.
+
+    ``stop``: asked after ``meanwhile`` and then every ``poll_s`` seconds while tasks run; once
+    it returns true the tasks not started are cancelled, the running workers terminated, and
+    the call returns False (True: every task ran). A result that has arrived is still handed
+    to ``done`` first."""
     pool, close_logs = open_pool(min(workers, len(tasks)))
     try:
         futures = {pool.submit(fn, task): task for task in tasks}
         if meanwhile is not None:
             meanwhile()
-        for future in cf.as_completed(futures):
-            task = futures[future]
-            try:
-                result = future.result()
-            except Exception as exc:  # the worker process died (BrokenProcessPool, pickling, ...)
-                lost(task, exc)
-            else:
-                done(task, result)
+        pending = set(futures)
+        while pending:
+            if stop is not None and stop():
+                _terminate(pool)
+                return False
+            finished, pending = cf.wait(pending, timeout=None if stop is None else poll_s,
+                                        return_when=cf.FIRST_COMPLETED)
+            for future in finished:
+                task = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # the worker process died (BrokenProcessPool, pickling, ...)
+                    lost(task, exc)
+                else:
+                    done(task, result)
     except BaseException:
-        # ProcessPoolExecutor has no public way to stop running work before Python 3.14
-        # (terminate_workers); its _processes map is the documented-by-source way meanwhile.
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        _terminate(pool)
         raise
     else:
         pool.shutdown(wait=True)
     finally:
         close_logs()
+    return True
+
+
+def _terminate(pool: cf.ProcessPoolExecutor) -> None:
+    """Drop the tasks not started and stop the running ones."""
+    # ProcessPoolExecutor has no public way to stop running work before Python 3.14
+    # (terminate_workers); its _processes map is the documented-by-source way meanwhile.
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _NoBar:

@@ -70,7 +70,12 @@ class _Task:
 
 
 class _Stopped(Exception):
-    """``stop()`` turned true while the territories were being solved."""
+    """``stop()`` turned true while the territories were being solved; ``done`` holds the
+    territories finished by then."""
+
+    def __init__(self, done: list) -> None:
+        super().__init__("stopped")
+        self.done = done
 
 
 def solve_territory(task: _Task, stop: Stop | None = None) -> tuple[int, Plan, str, float]:
@@ -114,17 +119,19 @@ def _run_inline(tasks: list[_Task], meanwhile, stop: Stop | None = None) -> list
     done = []
     for task in tasks:
         if stopped(stop):
-            raise _Stopped
-        done.append(solve_territory(task, stop))
-    if stopped(stop):
-        raise _Stopped
+            raise _Stopped(done)
+        result = solve_territory(task, stop)
+        if stopped(stop):               # the inner solve may have been cut short: not "done"
+            raise _Stopped(done)
+        done.append(result)
     return done
 
 
 def _run_processes(tasks: list[_Task], workers: int, meanwhile, stop: Stop | None = None) -> list:
     """Territories in spawned worker processes (their log records come back to this process);
     ``meanwhile()`` runs here once every task is submitted. A territory whose worker died is
-    solved in this process instead."""
+    solved in this process instead. Once ``stop()`` is true (asked every 0.2 s) the workers are
+    terminated and :class:`_Stopped` carries the territories finished."""
     done, lost = [], []
 
     def on_lost(task: _Task, exc: Exception) -> None:
@@ -137,17 +144,16 @@ def _run_processes(tasks: list[_Task], workers: int, meanwhile, stop: Stop | Non
                       "territories in this process", exc)
 
     def finished(task: _Task, result) -> None:
-        if stopped(stop):               # raising here stops the running workers
-            raise _Stopped
         done.append(result)
 
-    def first() -> None:
-        meanwhile()
+    if not map_in_pool(solve_territory, tasks, workers=workers, done=finished, lost=on_lost,
+                       meanwhile=meanwhile, stop=stop):
+        raise _Stopped(done)
+    for task in lost:
         if stopped(stop):
-            raise _Stopped
-
-    map_in_pool(solve_territory, tasks, workers=workers, done=finished, lost=on_lost, meanwhile=first)
-    return done + [solve_territory(task) for task in lost]
+            raise _Stopped(done)
+        done.append(solve_territory(task))
+    return done
 
 
 def _run_ray(tasks: list[_Task], ray_address: str, meanwhile) -> list:
@@ -201,9 +207,12 @@ def solve_decomposed(problem: Problem, *, time_limit_s: float, seed: int = 0, in
     inner_solve : the function each territory is solved with, called like
         ``dispatchopt.solvers.solve(sub, backend=, time_limit_s=, seed=[, solution_limit=])``
         (picklable: a module-level function); default: the backends of :data:`INNER_BACKENDS`.
-    stop : once it returns true the call ends with the best plan so far: during the territories
-        (which run in other processes, so they are not asked) the whole-day greedy plan, noticed
-        when a territory finishes; during the border phases the merged plan as it stands.
+    stop : once it returns true the call ends with the best verified plan so far. During the
+        territories it is asked every 0.2 s (and by the inner solve when ``workers`` is 1); the
+        workers are terminated and the answer is the cheaper of the whole-day greedy plan and
+        the territories finished merged with the greedy plan of the rest. During the border
+        phases: the merged plan as it stands. (The whole-day greedy itself, a few seconds at
+        5,000 jobs, runs to its end first; Ray tasks are not stopped.)
     """
     start = time.perf_counter()
     _check(time_limit_s, inner_backend if inner_solve is None else None, workers, n_territories)
@@ -231,10 +240,9 @@ def solve_decomposed(problem: Problem, *, time_limit_s: float, seed: int = 0, in
     t0 = time.perf_counter()
     try:
         done = _run_tasks(tasks, ray_address, workers, meanwhile, stop)
-    except _Stopped:
+    except _Stopped as stop_at:
         phases["territories_s"] = time.perf_counter() - t0
-        log.info("decomposed: stopped while the territories were solved; the whole-day greedy plan is returned")
-        return _result(problem, greedy["plan"], time_limit_s, seed, start, "whole-day-greedy", phases, [], None)
+        return _stopped_result(problem, territories, stop_at.done, greedy, time_limit_s, seed, start, phases)
     phases["territories_s"] = time.perf_counter() - t0
     done.sort(key=lambda d: d[0])
     merged = _merge(problem, [d[1] for d in done])
@@ -254,6 +262,39 @@ def solve_decomposed(problem: Problem, *, time_limit_s: float, seed: int = 0, in
              "unassigned": len(d[1].unassigned)} for t, d in zip(territories, done)]
     return _result(problem, merged, time_limit_s, seed, start, done[0][2] if done else inner_backend,
                    phases, info, greedy)
+
+
+def _stopped_result(problem: Problem, territories: list[Territory], done: list, greedy: dict,
+                    time_limit_s: float, seed: int, start: float, phases: dict[str, float]) -> Result:
+    """Stopped during the territories: the better of the whole-day greedy plan and the
+    territories ``done`` merged with the greedy plan of the rest."""
+    log.info("decomposed: stopped while the territories were solved (%d of %d done); the better of the "
+             "whole-day greedy plan and the territories done + the greedy for the rest is returned",
+             len(done), len(territories))
+    if not done:
+        return _result(problem, greedy["plan"], time_limit_s, seed, start, "whole-day-greedy", phases, [], None)
+    partial = _with_rest_by_hand(problem, territories, done, seed)
+    return _result(problem, partial, time_limit_s, seed, start, f"{done[0][2]}+greedy", phases, [], greedy)
+
+
+def _with_rest_by_hand(problem: Problem, territories: list[Territory], done: list, seed: int) -> Plan:
+    """The plans of the territories ``done`` merged with the greedy plan of the others (one
+    sub-Problem of their technicians and jobs): a stopped run keeps the work finished."""
+    from .greedy import solve_greedy
+    from ..travel import attach_matrix, matrix_of
+
+    finished = {d[0] for d in done}
+    rest = [t for t in territories if t.index not in finished]
+    plans = [d[1] for d in done]
+    if rest:
+        techs = {t for terr in rest for t in terr.technicians}
+        jobs = {j for terr in rest for j in terr.jobs}
+        sub = problem.replace(name=f"{problem.name}#rest", technicians=tuple(t for t in problem.technicians
+                                                                            if t.id in techs),
+                              jobs=tuple(j for j in problem.jobs if j.id in jobs))
+        attach_matrix(sub, matrix_of(problem))
+        plans.append(solve_greedy(sub, seed=seed).plan)
+    return _merge(problem, plans)
 
 
 def _share_of(tasks: list[_Task], index: int) -> float:
