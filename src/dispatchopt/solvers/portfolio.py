@@ -57,6 +57,18 @@ VROOM -> LNS 30 % -> OR-Tools 0.919 / 283 / 6.54 (227,716); LNS 60 % -> OR-Tools
 from the same start: 13 solutions instead of 77 in 13 s, plan_cost 412,472 vs 388,268 (off);
 ``lns_time_limit`` 0.1 / 1 / 2 s: same plan (1 s kept, for big warm starts).
 
+Travel per served job (issue 11; bundled 40 x 300 load-0.9 day, 30 s, quiet: ours 8.41 min against
+the VROOM peer's 6.97 at 284 vs 273 served). Measured, one run each: VROOM's cheaper travel comes
+with heavy jobs parked far late (its relaxed pass: road repairs 700-900 min late on one route,
+plan_cost 0.9-2.3 M against the start's 0.36 M), so the LNS starts from the construction (9.3 min);
+the LNS from VROOM's plan ends at 7.9 min but 1.02 M (the late road repairs stay: 476 k on one
+route), from it with the jobs late by more than 30 min cut and repaired 7.8 min / 0.49 M, from the
+construction 8.4 min / 0.175 M. A VROOM polish of the LNS plan (``vroom_backend.polish``, slack 0 /
+600 / 1800 s, level 2 or 5, 4 s): 6.8-7.3 min but 274-282 served and 1.3-5.5 M (jobs and emergencies
+lost to VROOM's timing). An intra-route 2-opt of the LNS plan: 1 move in 883 tries (the routes are
+already locally optimal). So the extra travel is in the assignment (which technician takes which
+job when heavy jobs must be on time), not in the order of visits; not fixed yet.
+
 The cheapest plan by :func:`dispatchopt.objective.plan_cost` is returned; it always verifies
 (every phase's plan is built by the forward pass or read back through ``build_route`` and
 checked by the routing backend's own guard).
