@@ -44,6 +44,37 @@ bound; self + 2 x child = 2.4 GB bounds the whole run (target 4 GB). On the same
 150 x 2000 day at 60 s, the whole-day portfolio gave 0.522 / 1289 / 8.5 per served / 22.7 M
 against the decomposition's 0.588 / 1407 / 4.7 / 14.2 M (one run each, 07:20 code).
 
+Re-measured 2026-12-02 20:00 UTC after the portfolio's changes (emergency-first key, VROOM hard
+kill, big-day schedule), one run, load average 1.0-1.4 at the rows (the 2-core machine mostly
+quiet; a test run took CPU for 3 of the first 5 minutes), ``--workers 2``:
+
+| day | solver | limit | first feasible | final | on-time | assigned | travel min | per served | plan_cost | peak RSS self / child |
+| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |
+| 300 x 5000 | greedy | | 11.6 s | 11.6 s | 0.518 | 3240 | 21591 | 6.7 | 61.9 M | 808 MB |
+| | decomposed (9 territories) | 600 s | 28.5 s | 582.7 s | 0.715 | 3899 | 12873 | 3.3 | 48.6 M | 808 / 808 MB |
+| | VROOM peer, x=1 | 600 s | | 570.0 s | 0.644 | 3589 | 15028 | 4.2 | 75.0 M | 1668 MB |
+
+Phases: partition 0.7 s, territories 480 s (9 x 54-121 s, each within its share), border
+repair 10.5 s, border LNS 91 s, verify 0.6 s; 0 violations for all three plans.
+
+Growth re-measured the same evening (60 s limit, ``--workers 2``, load 1.0-3.3 rising as other
+helpers started; one run each; wall 58.3-58.6 s for every size):
+
+| jobs | territories | greedy alone | first feasible | answer | on-time | assigned / dispatchable | plan_cost (greedy) |
+| --: | --: | --: | --: | --- | --: | --: | --: |
+| 1000 | 2 | 0.5 s | 1.3 s | territories | 0.642 | 728 / 997 | 8.66 M (10.5 M) |
+| 2000 | 4 | 1.9 s | 3.9 s | whole-day greedy | 0.406 | 1205 / 1997 | 20.9 M (20.9 M) |
+| 3000 | 6 | 3.1 s | 8.2 s | territories | 0.625 | 2144 / 2997 | 36.3 M (42.1 M) |
+| 4000 | 7 | 7.9 s | 22.1 s | whole-day greedy | 0.500 | 2525 / 3997 | 41.5 M (41.5 M) |
+| 5000 | 9 | 8.5 s | 24.4 s | whole-day greedy | 0.518 | 3240 / 4997 | 61.9 M (61.9 M) |
+
+A regression against the 07:20 figures below: at 2,000, 4,000 and 5,000 jobs and 60 s the
+merged territory plan (10-25 s per territory, portfolio inner) priced above the whole-day
+greedy and the greedy was returned (no verify error logged); not yet explained (the inner
+portfolio's emergency-first choice against ``plan_cost``, or the short per-territory budgets
+with "routing: the search from the start plan returned nothing (status 3/4)" in 4 of them).
+At 600 s (table above) the merge wins clearly.
+
 Growth at a 60 s limit (60 technicians per 1,000 jobs; wall is the limit, 58.3-58.8 s):
 
 | jobs | territories | greedy alone | first feasible | on-time | assigned / dispatchable | plan_cost (greedy) |
