@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from dataclasses import replace
 
 from ..audit import plan_checks, route_checks
 from ..audit.verify import RULES, Violation, time_route, verify
@@ -66,7 +67,10 @@ class PlanChecker:
         self.partial_checks = 0
         self._context: tuple | None = None
         self._matrix: object | None = None
-        self._routes: dict[str, RouteKey] = {}
+        self._routes: dict[str, RouteKey] = {}           # the last clean plan's, by technician
+        self._holders: dict[str, set[str]] = {}          # job -> technicians visiting it there
+        self._jobs_by_id: dict[str, Job] = {}            # its problem's jobs
+        self._pending_jobs: dict[str, Job] = {}
 
     def __call__(self, problem: Problem, plan: Plan) -> list[Violation]:
         if self.full:
@@ -76,12 +80,24 @@ class PlanChecker:
         matrix = matrix_of(problem)
         if context != self._context or matrix is not self._matrix:
             self._routes.clear()
+            self._holders.clear()
+            self._jobs_by_id = {}
         route_keys, timed, crews = self._changed(problem, plan)
         ctx = plan_checks.PlanContext(problem=problem, plan=plan, timed=timed, crews=crews)
+        # unknown_job and duplicate_visit see the changed routes only (and the whole unassigned
+        # list): the unchanged ones were in the last clean plan together. duplicate_visit sees
+        # every route when a changed route visits a job an unchanged route also visits.
+        changed = ctx if len(route_keys) == len(plan.routes) else plan_checks.PlanContext(
+            problem=problem, plan=replace(plan, routes=tuple(k[0] for k in route_keys.values())),
+            timed=timed, crews=crews)
+        shared = any(tid not in route_keys for key in route_keys.values() for v in key[0].visits
+                     for tid in self._holders.get(v.job, ()))
         full_ctx = None
         found = False
         for rule in RULES:
-            if rule in _PARTIAL:
+            if rule in _CHANGED_ROUTES_ONLY and not (rule == "duplicate_visit" and shared):
+                found = _breaks(rule, changed)
+            elif rule in _PARTIAL:
                 found = _breaks(rule, ctx)
             else:       # a rule of no known kind sees the whole plan: every route, every crew
                 full_ctx = full_ctx or _full_context(problem, plan)
@@ -93,12 +109,23 @@ class PlanChecker:
             return verify(problem, plan)
         self.partial_checks += 1
         self._context, self._matrix = context, matrix
+        for tid, key in route_keys.items():
+            old = self._routes.get(tid)
+            for visit in old[0].visits if old is not None else ():
+                self._holders[visit.job].discard(tid)
+            for visit in key[0].visits:
+                self._holders.setdefault(visit.job, set()).add(tid)
         self._routes.update(route_keys)
+        self._jobs_by_id = self._pending_jobs
         return []
 
     def _changed(self, problem: Problem, plan: Plan):
         """(the changed routes' keys, their re-timed routes, the crews of the jobs they visit)."""
         jobs_by_id = {job.id: job for job in problem.jobs}
+        last = self._jobs_by_id
+        # jobs whose object is not the last clean plan's (a route visiting one is changed)
+        stale = {i for i, job in jobs_by_id.items() if (old := last.get(i)) is not job and old != job}
+        stale.update(last.keys() - jobs_by_id.keys())
         keys: dict[str, RouteKey] = {}
         timed = []
         crews: dict[str, list[tuple[Technician, Visit]]] = defaultdict(list)
@@ -107,11 +134,13 @@ class PlanChecker:
             if not problem.has_technician(route.technician):
                 continue        # unknown_technician's to report; verify skips the route too
             tech = problem.technician(route.technician)
-            jobs = tuple(jobs_by_id.get(v.job) for v in route.visits)
-            key = (route, tech, jobs)
-            if self._routes.get(route.technician) == key:
+            cached = self._routes.get(route.technician)
+            if (cached is not None and (cached[0] is route or cached[0] == route)
+                    and (cached[1] is tech or cached[1] == tech)
+                    and (not stale or stale.isdisjoint(v.job for v in route.visits))):
                 continue
-            keys[route.technician] = key
+            jobs = tuple(jobs_by_id.get(v.job) for v in route.visits)
+            keys[route.technician] = (route, tech, jobs)
             timed.append(time_route(problem, route))
             for visit, job in zip(route.visits, jobs):
                 if job is None:
@@ -120,6 +149,7 @@ class PlanChecker:
                     crew_jobs.add(job.id)
                 else:
                     crews[job.id].append((tech, visit))
+        self._pending_jobs = jobs_by_id
         if crew_jobs:       # a crew job's crew spans routes, changed or not: all of them, in order
             for route in plan.routes:
                 if problem.has_technician(route.technician):
@@ -135,6 +165,7 @@ class PlanChecker:
 _PLAN_ONLY = frozenset({"unknown_technician", "duplicate_route", "unknown_job", "duplicate_visit",
                         "missing_job"})
 _PARTIAL = ROUTE_RULES | JOB_RULES | _PLAN_ONLY
+_CHANGED_ROUTES_ONLY = frozenset({"unknown_job", "duplicate_visit"})
 
 
 def _breaks(rule: str, ctx: plan_checks.PlanContext) -> bool:
