@@ -23,12 +23,12 @@ def test_plain_routing_starts_quickly_and_field_days_do_not():
     assert not quick_start(skilled)
 
 
-def test_insertion_lns_only_for_plain_routing_and_no_extra_operators():
+def test_insertion_lns_and_extra_operators_only_for_plain_routing():
     off = search_parameters(search_s=1.0).local_search_operators
     on = search_parameters(search_s=1.0, plain=True).local_search_operators
     assert off.use_global_cheapest_insertion_path_lns == OFF
     assert on.use_global_cheapest_insertion_path_lns != OFF
-    assert on.use_cross_exchange != 3 and off.use_cross_exchange != 3     # not BOOL_TRUE: measured worse
+    assert on.use_cross_exchange == 3 and off.use_cross_exchange != 3     # BOOL_TRUE
     keep = search_parameters(search_s=1.0, plain=True, keep_all=True).local_search_operators
     assert keep.use_make_inactive == OFF and on.use_make_inactive != OFF
 

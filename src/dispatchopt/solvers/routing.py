@@ -530,7 +530,7 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
     ``solution_limit`` stops the search after that many solutions: with it (and not the clock)
     the outcome is the same on every run. ``seed`` is recorded, and passed to the greedy start.
     ``stall_s``: the search stops when no better solution came for that long AND for as long
-    as it took to find the last one (default :func:`default_stall_s`, none on plain routing; ignored with
+    as it took to find the last one (default :func:`default_stall_s`; ignored with
     ``solution_limit``). See :func:`search_parameters` for
     ``lns_time_limit_s`` and ``disable_scheduling``. ``scratch_fallback=False``: when the warm
     start is refused, return ``initial`` (status FALLBACK) instead of searching from scratch.
@@ -558,8 +558,8 @@ def solve_routing(problem: Problem, *, time_limit_s: float = 30.0, seed: int = 0
     model.routing.CloseModelWithParameters(params)
     track = None
     if solution_limit is None:
-        stall = stall_s if stall_s is not None else None if quick else default_stall_s(problem, time_limit_s)
-        track = stop_when_stalled(model.routing, stall, stop)
+        track = stop_when_stalled(model.routing, stall_s if stall_s is not None else default_stall_s(problem, time_limit_s),
+                                   stop)
     elif stop is not None:
         track = stop_when_stalled(model.routing, None, stop)
     t_search = time.perf_counter()

