@@ -18,6 +18,7 @@ import pytest
 from dispatchopt import rules
 from dispatchopt.audit.verify import verify
 from dispatchopt.domain import Job, Location
+from dispatchopt.domain.sla import SlaLevel
 from dispatchopt.domain.job import Window
 from dispatchopt.errors import ParameterError
 from dispatchopt.live import DispatchState, NewJob, apply, book, candidate_windows, is_emergency
@@ -227,7 +228,7 @@ def test_bundled_offered_slots_book_as_offered_and_refused_ones_really_fail(name
         assert len(days_offered) >= 2
 
 
-def test_a_refused_slot_names_a_dearer_place_that_keeps_every_promise():
+def test_a_slot_whose_cheapest_place_breaks_a_promise_is_offered_at_a_dearer_harmless_place():
     # T1 is to start A (x=20, due 08:20) at 08:20: a 1-min caller at A's door before it makes A
     # 1 min late (cost 5), cheaper than T2 (x=40) coming over (40 travel minutes), which harms nobody
     problem = make_problem([tech("T1"), tech("T2", x=40)],
@@ -237,10 +238,30 @@ def test_a_refused_slot_names_a_dearer_place_that_keeps_every_promise():
     caller = _caller(x=20, minutes=1)
     answer = candidate_windows(state, caller, days=1, slot_minutes=30)
     first = answer.slot(problem.clock.to_iso(0))
-    assert not first.offered and first.technician == "T1"
-    assert "would make A (standard) late" in first.reason
-    assert "a place keeping every promise exists (T2, +40.00)" in first.reason
-    _refused_really(state, caller, first)
+    assert first.offered and first.technician == "T2" and first.cost == pytest.approx(40.0)
+    assert "the cheaper place (T1) would make A (standard) late" in first.note
+    # the dispatcher alone would take T1's place and make A late ...
+    update = apply(state, NewJob(at_s=0, job=slot_job(caller, first)))
+    assert _starts(update.plan)["A"] > problem.job("A").due_s
+    # ... the booking puts it where it was offered: verified, every promise kept, cost as offered
+    _check_booked(state, caller, first)
+
+
+def test_an_emergency_kept_on_time_by_a_dearer_place():
+    # T1 must start emergency E (x=20, due 08:30) at 08:20; an 11-min caller at x=10 on T1's way
+    # adds no travel but starts E at 08:31 (1 min late: 5 at weight 1, cheaper than T2 at x=30
+    # coming over, +40): the slot is offered on T2, and E stays on time
+    sla = {"emergency": SlaLevel(respond_minutes=30, weight=1)}
+    problem = make_problem([tech("T1"), tech("T2", x=30)],
+                           [job("E", x=20, duration_min=30, category="emergency")], sla=sla)
+    plan = make_plan(problem, [route(problem, "T1", [("E", 20 * M)])])
+    state = DispatchState.start(problem, plan, 0)
+    caller = _caller(minutes=11)
+    answer = candidate_windows(state, caller, days=1, slot_minutes=30)
+    first = answer.slot(problem.clock.to_iso(0))
+    assert first.offered and first.technician == "T2" and first.cost == pytest.approx(40.0)
+    assert "the cheaper place (T1) would make E (emergency) late" in first.note
+    _check_booked(state, caller, first)
 
 
 def test_a_night_shift_grid_stops_where_the_next_day_begins():

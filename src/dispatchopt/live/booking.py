@@ -40,10 +40,14 @@ from ..errors import ParameterError
 from ..objective import person_work_s
 from ..timing.cost import state_cost
 from ..timing.forward import RouteState
-from ..timing.insertion import TimedRoute, insertions
+from ..timing.insertion import insertions
 from .event_types import NewJob
 from .events import apply
-from .insertion import best_insertion, timed_route
+from .dispatcher import place_pending
+from .events import conclude
+from .handlers import handle
+from .event_types import describe_event
+from .insertion import Positions, best_insertion
 from .notify import Update
 from .preemption import is_emergency
 from .state import DispatchState
@@ -64,6 +68,8 @@ class Slot:
     cost: float | None = None       # change in plan_cost
     added_travel_s: int | None = None
     reason: str | None = None       # why the slot is not offered
+    position: int | None = None     # the place in the technician's movable visits (book() puts it there)
+    note: str | None = None         # an offered slot whose cheapest place would break a promise: which
 
     @property
     def offered(self) -> bool:
@@ -126,10 +132,30 @@ def slot_job(job: Job, slot: Slot | Window, *, due: str = "window") -> Job:
 
 
 def book(state: DispatchState, job: Job, slot: Slot, *, due: str = "window") -> Update:
-    """Book ``slot`` for ``job``: the job gets that window and is inserted by a ``NewJob`` event
-    at the state's now through :func:`dispatchopt.live.apply` (as ``dispatchopt insert`` does)."""
+    """Book ``slot`` for ``job``: the job gets that window and comes in by a ``NewJob`` event at
+    the state's now (as ``dispatchopt insert``: the same handler, placement of what it bumps,
+    diff and notices), put at the slot's place (``technician``, ``position``) when the slot
+    names one, the place :func:`candidate_windows` priced on the same state (the cheapest that
+    keeps every promise, which may be dearer than the dispatcher's own choice); else placed by
+    the dispatcher (:func:`dispatchopt.live.apply`)."""
     check_bookable(state.problem, job)
-    return apply(state, NewJob(at_s=state.now_s, job=slot_job(job, slot, due=due)))
+    event = NewJob(at_s=state.now_s, job=slot_job(job, slot, due=due))
+    if slot.technician is None or slot.position is None:
+        return apply(state, event)
+    t0 = time.perf_counter()
+    ws = Workspace(state, event.at_s, cause=f"new job {job.id}")
+    silent: set[str] = set()
+    extra: list = []
+    handle(ws, event, silent, extra)
+    ws.settle()
+    placed = ws.problem.job(job.id)
+    ws.pending = [item for item in ws.pending if item[0] != job.id]
+    ws.commit_insert(slot.technician, placed, slot.position, bump=False)
+    ws.record(placed, slot.technician)
+    ws.placed.add(job.id)
+    place_pending(ws)
+    return conclude(ws, state, event, t0, silent=silent, extra=extra,
+                    history=describe_event(ws.problem, event))
 
 
 # -- the slot grid --------------------------------------------------------------------------------
@@ -229,7 +255,10 @@ class _Pricer:
         ws.add_job(replace(job, due_s=max(job.due_s, state.problem.end_s)) if due == "window" else job)
         self.ws = ws
         self.problem = ws.problem
-        self.routes: dict[str, TimedRoute] = {}
+        self.techs = self.candidates(job)
+        # the per-technician position work, shared by every slot of the call (only the window
+        # changes between slots, not the routes)
+        self.positions = Positions(ws, job, [t.id for t in self.techs])
         obj = self.problem.objective
         self.balance = obj.workload_balance
         self.work = person_work_s(state.problem, state.plan) if self.balance else {}
@@ -244,67 +273,54 @@ class _Pricer:
         return [self.problem.technician(t) for t in ids if ws.available(t)]
 
     def price(self, job: Job, label: str, start_s: int, end_s: int, cands: list[str]) -> Slot:
-        ws = self.ws
+        """The slot offered at the cheapest place that keeps every promise (the dispatcher's
+        own insertion, :func:`best_insertion` on the call's shared :class:`Positions`, told to
+        skip the places that would make a job late), or refused with the reason."""
         slot = Slot(label, start_s, end_s)
         if not cands:
             return replace(slot, reason="no qualified technician on shift")
-        best = best_insertion(ws, job, cands)
-        if best is None:
-            return replace(slot, reason=self.no_room(job, cands))
-        tp = ws.plans[best.tid]
-        found = self.retimed(best.tid, job, best.pos - 1 if tp.heading is not None else best.pos)
-        if found is None:       # pragma: no cover - the same insertion was just found feasible
-            return replace(slot, reason=f"internal: the insertion on {best.tid} does not re-time")
-        ins, old, new = found
-        harm = self.harm(old, new, job.id)
-        if harm is not None:
-            alt = self.alternative(job, cands)
-            other = (f"; a place keeping every promise exists ({alt[0]}, +{alt[1]:.2f}), which the "
-                     f"dispatcher would not take: book it by hand" if alt is not None else
-                     "; no place keeps every promise")
-            return replace(slot, technician=best.tid, reason=f"{harm} (the dispatcher's cheapest "
-                                                             f"place, {best.tid}){other}")
-        cost = ins.cost + self.balance_change(best.tid, old, new, job)
-        return replace(slot, technician=best.tid, visit_start_s=ins.start_s, cost=round(cost, 3),
-                       added_travel_s=(new.travel_s + new.return_travel_s)
-                       - (old.travel_s + old.return_travel_s))
+        harmed: list[tuple[float, str, str]] = []      # (cost, why, technician) of the places skipped
+        kept: dict[tuple[str, int], tuple] = {}
 
-    def alternative(self, job: Job, cands: list[str]) -> tuple[str, float] | None:
-        """(technician, plan-cost change) of the cheapest place that breaks no promise, or None:
-        every feasible position of every technician on shift priced by the one insertion's fast
-        path, then re-timed to the end in price order until one harms nobody (only for the few
-        slots whose cheapest place breaks a promise)."""
-        ws = self.ws
-        priced_places: list[tuple[float, str, int]] = []
-        for tid in cands:
-            route = self.routes.get(tid)
-            if route is None:
-                route = self.routes[tid] = timed_route(ws, ws.plans[tid])
-            priced_places.extend((ins.cost, tid, ins.position)
-                                 for ins in insertions(self.problem, route, job))
-        priced_places.sort()
-        best: tuple[str, float] | None = None
-        for _, tid, pos in priced_places:
-            found = self.retimed(tid, job, pos)
-            if found is None:       # pragma: no cover - found feasible just above
-                continue
-            ins, old, new = found
-            cost = ins.cost + self.balance_change(tid, old, new, job)
-            if best is not None and ins.cost >= best[1]:
-                break               # the balance term only adds: nothing further is cheaper
-            if self.harm(old, new, job.id) is None and (best is None or cost < best[1]):
-                best = (tid, cost)
-        return best
+        def keeps_promises(ins, tid: str, pos: int) -> bool:
+            found = self.retimed(tid, job, self.suffix_pos(tid, pos))
+            if found is None:       # pragma: no cover - the same insertion was just found feasible
+                return False
+            harm = self.harm(found[1], found[2], job.id)
+            if harm is not None:
+                harmed.append((ins.cost, harm, tid))
+                return False
+            kept[tid, pos] = found
+            return True
+
+        best = best_insertion(self.ws, job, cands, positions=self.positions, accept=keeps_promises)
+        if best is None:
+            if harmed:
+                _, why, tid = min(harmed)
+                return replace(slot, technician=tid, reason=f"{why} (the cheapest place, {tid}); "
+                                                            f"no place keeps every promise")
+            return replace(slot, reason=self.no_room(job, cands))
+        ins, old, new = kept[best.tid, best.pos]
+        cost = ins.cost + self.balance_change(best.tid, old, new, job)
+        cheaper = [h for h in harmed if h[0] < best.cost]
+        note = None
+        if cheaper:
+            _, why, tid = min(cheaper)
+            note = f"the cheaper place ({tid}) {why}"
+        return replace(slot, technician=best.tid, position=best.pos, visit_start_s=ins.start_s,
+                       cost=round(cost, 3), added_travel_s=(new.travel_s + new.return_travel_s)
+                       - (old.travel_s + old.return_travel_s), note=note)
+
+    def suffix_pos(self, tid: str, pos: int) -> int:
+        """A movable position as a position of the technician's timed suffix."""
+        return pos - 1 if self.ws.plans[tid].heading is not None else pos
 
     def retimed(self, tid: str, job: Job, pos: int):
         """(insertion priced by the state cost, old final state, new final state) of ``job`` at
         ``pos`` of ``tid``'s timed suffix, re-timed to the end of the route; None if it does
         not fit."""
-        ws = self.ws
-        route = self.routes.get(tid)
-        if route is None:
-            route = self.routes[tid] = timed_route(ws, ws.plans[tid])
-        ctx = ws.ctx(tid)
+        route = self.positions.route(tid)
+        ctx = self.ws.ctx(tid)
         final: list[RouteState] = []
 
         def priced(st: RouteState) -> float:
@@ -329,7 +345,7 @@ class _Pricer:
             o = problem.job(other)
             if rules.on_time(o, was) and not rules.on_time(o, start):
                 return f"would make {other} ({o.category}) late: start {t(was)} -> {t(start)}, due {t(o.due_s)}"
-            if is_emergency(problem, o):
+            if is_emergency(problem, o) and not rules.on_time(o, was):
                 return f"would delay emergency {other} further past its due: {t(was)} -> {t(start)}"
         return None
 
@@ -378,7 +394,7 @@ def candidate_windows(state: DispatchState, job: Job, *, days: int = 3, slot_min
     check_bookable(problem, job)
     span = _hours(hours)
     pricer = _Pricer(state, job, due)
-    techs = pricer.candidates(job)
+    techs = pricer.techs
     grid, closed = _grid(problem, techs, state.now_s, days, slot_minutes * 60, span)
     offered: list[Slot] = []
     refused: list[Slot] = []

@@ -13,7 +13,7 @@ taken), the limits (max_jobs, capacity, max_work) then being checked on the tota
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +21,7 @@ import numpy as np
 from .. import rules
 from ..domain import Job
 from ..timing.cost import state_cost
-from ..timing.insertion import TimedRoute, insertion_at
+from ..timing.insertion import Insertion, TimedRoute, insertion_at
 from ..travel import matrix_of
 from .techplan import TechPlan
 from .workspace import Workspace
@@ -39,58 +39,106 @@ class Candidate:
     pos: int
 
 
-def best_insertion(ws: Workspace, job: Job, cands: Sequence[str]) -> Candidate | None:
-    problem = ws.problem
-    obj = problem.objective
-    matrix = matrix_of(problem)
-    M = matrix.seconds
-    j = matrix.index(job.location)
-    earliest = max(rules.earliest_start_s(job), ws.now)
-    send = rules.earliest_send_s(problem, job)      # no trip towards it before it was received
-    latest = rules.latest_start_s(job)
-    late_coeff = obj.late_minute * problem.weight(job) / 60.0
-    travel_coeff = obj.travel_minute / 60.0
-    tids: list[str] = []
-    poss: list[int] = []
-    prevs: list[int] = []
-    nexts: list[int] = []
-    frees: list[int] = []
-    for tid in cands:
-        tp = ws.plans[tid]
-        ctx = ws.ctx(tid)
-        fin = tp.final
-        if ctx.max_jobs is not None and fin.n_jobs >= ctx.max_jobs:
-            continue
-        if ctx.capacity and fin.load + job.demand > ctx.capacity:
-            continue
-        mov = tp.movable
-        first = 1 if tp.heading is not None else 0
-        for pos in range(first, len(mov) + 1):
-            st = tp.after(pos - 1)
-            nxt = M.shape[0]  # placeholder
-            if pos < len(mov):
-                nxt = matrix.index(problem.job(mov[pos][0]).location)
-            else:
-                nxt = ctx.end_idx
-            tids.append(tid)
-            poss.append(pos)
-            prevs.append(st.loc)
-            nexts.append(nxt)
-            frees.append(st.free_s)
-    if not tids:
+class Positions:
+    """Every candidate position of ``job``'s place in the routes of ``cands``: the technician,
+    the movable position, the place before and after, and when the technician is free there,
+    with the exact added travel of each. It depends on the routes and the job's place only (not
+    on its window or due), so one table serves every window asked for the same job in the same
+    routes (booking prices a whole list of slots on one table). ``route(tid)`` is the
+    technician's timed suffix (:func:`timed_route`), made once."""
+
+    def __init__(self, ws: Workspace, job: Job, cands: Sequence[str]) -> None:
+        problem = ws.problem
+        matrix = matrix_of(problem)
+        M = matrix.seconds
+        self.ws = ws
+        self.j = j = matrix.index(job.location)
+        self.index: dict[str, int] = {}
+        tids: list[str] = []
+        poss: list[int] = []
+        owners: list[int] = []
+        prevs: list[int] = []
+        nexts: list[int] = []
+        frees: list[int] = []
+        for tid in cands:
+            tp = ws.plans[tid]
+            ctx = ws.ctx(tid)
+            fin = tp.final
+            if ctx.max_jobs is not None and fin.n_jobs >= ctx.max_jobs:
+                continue
+            if ctx.capacity and fin.load + job.demand > ctx.capacity:
+                continue
+            owner = self.index.setdefault(tid, len(self.index))
+            mov = tp.movable
+            first = 1 if tp.heading is not None else 0
+            for pos in range(first, len(mov) + 1):
+                st = tp.after(pos - 1)
+                nexts.append(matrix.index(problem.job(mov[pos][0]).location) if pos < len(mov)
+                             else ctx.end_idx)
+                tids.append(tid)
+                poss.append(pos)
+                owners.append(owner)
+                prevs.append(st.loc)
+                frees.append(st.free_s)
+        self.tids = tids
+        self.poss = poss
+        self.owner = np.asarray(owners, dtype=np.int64)
+        P = np.asarray(prevs, dtype=np.int64)
+        N = np.asarray(nexts, dtype=np.int64)
+        self.free = np.asarray(frees, dtype=np.int64)
+        self.to_j = M[P, j] if tids else np.zeros(0, dtype=np.int64)
+        self.delta = (self.to_j + M[j, N] - M[P, N]) if tids else np.zeros(0, dtype=np.int64)
+        self.routes: dict[str, TimedRoute] = {}
+
+    def __len__(self) -> int:
+        return len(self.tids)
+
+    def route(self, tid: str) -> TimedRoute:
+        route = self.routes.get(tid)
+        if route is None:
+            route = self.routes[tid] = timed_route(self.ws, self.ws.plans[tid])
+        return route
+
+    def bounds(self, job: Job, cands: Sequence[str] | None = None) -> np.ndarray:
+        """The lower bound of each position for ``job`` (with its window and due): exact added
+        travel + the job's own lateness at its earliest possible start; inf where it cannot
+        start in its window, or (``cands``) the technician is not one of them."""
+        ws = self.ws
+        problem = ws.problem
+        obj = problem.objective
+        earliest = max(rules.earliest_start_s(job), ws.now)
+        send = rules.earliest_send_s(problem, job)      # no trip towards it before it was received
+        latest = rules.latest_start_s(job)
+        late_coeff = obj.late_minute * problem.weight(job) / 60.0
+        travel_coeff = obj.travel_minute / 60.0
+        F = self.free
+        est = np.maximum((F if send is None else np.maximum(F, send)) + self.to_j, earliest)
+        lb = self.delta * travel_coeff + np.maximum(0, est - job.due_s) * late_coeff
+        if latest is not None:
+            lb = np.where(est > latest, np.inf, lb)
+        if cands is not None:
+            keep = np.zeros(len(self.index), dtype=bool)
+            keep[[self.index[t] for t in cands if t in self.index]] = True
+            lb = np.where(keep[self.owner], lb, np.inf)
+        return lb
+
+
+def best_insertion(ws: Workspace, job: Job, cands: Sequence[str], *, positions: Positions | None = None,
+                   accept: Callable[[Insertion, str, int], bool] | None = None) -> Candidate | None:
+    """The cheapest place for ``job`` among the technicians ``cands`` (see the module doc), or None.
+
+    ``positions``: a :class:`Positions` table made for the same job's place and routes (its
+    technicians a superset of ``cands``), shared by several calls that differ only in the job's
+    window or due. ``accept(insertion, tid, pos)``: a place it refuses is skipped and the search
+    goes on to the next cheapest (booking: skip the places that break a promise); it is asked
+    only of a place that would become the best found."""
+    table = positions if positions is not None else Positions(ws, job, cands)
+    if not len(table):
         return None
-    P = np.asarray(prevs, dtype=np.int64)
-    N = np.asarray(nexts, dtype=np.int64)
-    F = np.asarray(frees, dtype=np.int64)
-    to_j = M[P, j]
-    delta = to_j + M[j, N] - M[P, N]
-    est = np.maximum((F if send is None else np.maximum(F, send)) + to_j, earliest)
-    lb = delta * travel_coeff + np.maximum(0, est - job.due_s) * late_coeff
-    if latest is not None:
-        lb = np.where(est > latest, np.inf, lb)
+    problem = ws.problem
+    lb = table.bounds(job, cands if positions is not None else None)
     order = np.argsort(lb, kind="stable")
     best: Candidate | None = None
-    routes: dict[str, TimedRoute] = {}
     evaluated = 0
     for k in order:
         bound = lb[k]
@@ -101,17 +149,17 @@ def best_insertion(ws: Workspace, job: Job, cands: Sequence[str]) -> Candidate |
         if evaluated >= MAX_EVALUATIONS:
             break
         evaluated += 1
-        tid, pos = tids[k], poss[k]
+        tid, pos = table.tids[k], table.poss[k]
         tp = ws.plans[tid]
-        route = routes.get(tid)
-        if route is None:
-            route = routes[tid] = timed_route(ws, tp)
+        route = table.route(tid)
         # a position in the movable visits; the suffix starts after the heading visit
         ins = insertion_at(problem, route, job, pos - 1 if tp.heading is not None else pos,
                            not_before_s=ws.now)
         if ins is None:
             continue
         if best is None or ins.cost < best.cost - 1e-9:
+            if accept is not None and not accept(ins, tid, pos):
+                continue
             best = Candidate(ins.cost, ins.start_s, tid, pos)
     return best
 
