@@ -209,3 +209,38 @@ def test_multi_day_report_splits_the_kpis_by_day():
     part = part[:part.index("</table>")]
     assert all(f">{day}<" in part for day in days)
     assert "by_day[" not in html[:html.index('id="kpi-by-day"')]   # not flattened into the main table
+
+
+def test_multi_day_gantt_has_a_row_per_person_per_day_and_a_day_selector():
+    from dispatchopt.plan import day_copy_keys
+    from dispatchopt.scenario import load_scenario
+    from dispatchopt.solvers import solve
+
+    problem = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "multi_day_3x40.yaml")
+    plan = solve(problem, backend="greedy").plan
+    fig = gantt_figure(problem, plan)
+    ticks = list(fig.layout.yaxis.ticktext)
+    assert sorted(ticks) == sorted(t.id for t in problem.technicians)      # one row per day copy
+    days = [day_copy_keys(t)["day"] for t in ticks]
+    assert days == sorted(days)                                             # grouped by day
+    buttons = fig.layout.updatemenus[0].buttons
+    assert [b.label for b in buttons] == ["2026-12-07", "2026-12-08", "2026-12-09", "all days"]
+    assert list(fig.layout.yaxis.range) == list(buttons[0].args[0]["yaxis.range"])   # day 1 at first
+    visits = _trace(fig, "visit")
+    by_row: dict[int, list[str]] = {}
+    for x, y in zip(visits.x, visits.y):
+        by_row.setdefault(int(y), []).append(x)
+    assert len(by_row) > 60
+    for button in buttons[:3]:
+        day = button.label
+        y_hi, y_lo = button.args[0]["yaxis.range"]
+        x_lo, x_hi = button.args[0]["xaxis.range"]
+        block = [i for i, d in enumerate(days) if d == day]
+        assert (y_lo, y_hi) == (block[0] - 0.5, block[-1] + 0.5)
+        assert x_lo[:10] == day
+        for row in block:                               # a day's visits in its rows and hours
+            assert all(x_lo <= x <= x_hi for x in by_row.get(row, ()))
+    # every route's visits are drawn on its own (person, day) row
+    for route in plan.routes:
+        row = ticks.index(route.technician)
+        assert len(by_row.get(row, ())) == len(route.visits)

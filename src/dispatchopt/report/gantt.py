@@ -1,5 +1,9 @@
 """The Gantt board: one row per technician, the day as the plan has it.
 
+A multi-day plan (day copies ``PERSON@YYYY-MM-DD``, docs/multiday.md) gets one row per person
+per day, the rows grouped by day (people in problem order within a day), and a day selector:
+one button per day showing that day's rows and hours (the first day at first), and "all days".
+
 Each kind of segment (shift, shift gap, travel, waiting, service per category, break,
 overtime, crew link) is ONE line trace whose segments are separated by ``None``: a 150 x 2000
 day draws a dozen SVG paths, not thousands of shapes. Hover sits on one marker per visit (the
@@ -11,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..domain import Problem
-from ..plan import Plan, Route
+from ..plan import Plan, Route, day_copy_keys
 from .common import ClockText, category_colours, crews_of, visit_hover
 
 ROW_PX = 22
@@ -126,14 +130,51 @@ def _line_traces(board: Board, colours: dict[str, str]) -> list:
     return traces
 
 
+def day_rows(problem: Problem) -> list[tuple[str, list[str]]] | None:
+    """[(day, technician ids of its day copies)] in day order for a multi-day problem (every
+    technician a day copy of a person, on more than one day), else None."""
+    days: dict[str, list[str]] = {}
+    for tech in problem.technicians:
+        keys = day_copy_keys(tech.id)
+        if not keys:
+            return None
+        days.setdefault(keys["day"], []).append(tech.id)
+    if len(days) < 2:
+        return None
+    return sorted(days.items())
+
+
+def _day_selector(problem: Problem, clock: ClockText, groups: list[tuple[str, list[str]]],
+                  rows: dict[str, int]) -> tuple[list[dict], dict]:
+    """(the day buttons, the first day's axis ranges): each day's x range its copies' first
+    shift start to last shift end (with overtime), its y range its block of rows."""
+    buttons = []
+    for day, ids in groups:
+        techs = [problem.technician(t) for t in ids]
+        lo = min(t.shifts[0].start_s for t in techs)
+        hi = max(t.shift_end_s + t.max_overtime_s for t in techs)
+        first, last = min(rows[t] for t in ids), max(rows[t] for t in ids)
+        buttons.append({"label": day, "method": "relayout",
+                        "args": [{"xaxis.range": [clock.stamp(lo - 1800), clock.stamp(hi + 1800)],
+                                  "yaxis.range": [last + 0.5, first - 0.5]}]})
+    n = len(rows)
+    buttons.append({"label": "all days", "method": "relayout",
+                    "args": [{"xaxis.autorange": True, "yaxis.range": [n - 0.5, -0.5]}]})
+    first = buttons[0]["args"][0]
+    return buttons, {"x": first["xaxis.range"], "y": first["yaxis.range"]}
+
+
 def gantt_figure(problem: Problem, plan: Plan):
-    """The Gantt board of ``plan`` (a plotly Figure), one row per technician of the problem."""
+    """The Gantt board of ``plan`` (a plotly Figure), one row per technician of the problem
+    (per person per day, with a day selector, for a multi-day plan: see the module doc)."""
     import plotly.graph_objects as go
 
     clock = ClockText(problem)
     board = Board(clock)
     colours = category_colours(problem)
-    rows = {tech.id: i for i, tech in enumerate(problem.technicians)}
+    groups = day_rows(problem)
+    order = [t for _, ids in groups for t in ids] if groups else [t.id for t in problem.technicians]
+    rows = {tid: i for i, tid in enumerate(order)}
     crews = crews_of(plan)
     for tech in problem.technicians:
         row = rows[tech.id]
@@ -155,8 +196,9 @@ def gantt_figure(problem: Problem, plan: Plan):
                                  hovertext=board.late_text, hoverinfo="text",
                                  marker={"symbol": "x-thin", "size": 11, "color": "#c62828",
                                          "line": {"width": 2.5, "color": "#c62828"}}))
-    n = len(problem.technicians)
-    plot_px = ROW_PX * max(n, 4)
+    n = len(order)
+    shown = max(len(ids) for _, ids in groups) if groups else n
+    plot_px = ROW_PX * max(shown, 4)
     figure = go.Figure(traces)
     figure.update_layout(   # the legend above the top time axis: offset in pixels of the plot area
         title={"text": "Technicians' day (hover a service for job, window, SLA due and lateness)",
@@ -165,7 +207,16 @@ def gantt_figure(problem: Problem, plan: Plan):
         hovermode="closest", plot_bgcolor="#ffffff",
         legend={"orientation": "h", "y": 1.0 + 32 / plot_px, "yanchor": "bottom", "x": 0,
                 "font": {"size": 11}})
-    figure.update_yaxes(tickvals=list(range(n)), ticktext=[t.id for t in problem.technicians],
+    figure.update_yaxes(tickvals=list(range(n)), ticktext=order,
                         range=[n - 0.5, -0.5], showgrid=False, tickfont={"size": 10}, fixedrange=True)
     figure.update_xaxes(type="date", showgrid=True, gridcolor="#eeeeee", side="top")
+    if groups:
+        buttons, first = _day_selector(problem, clock, groups, rows)
+        figure.update_layout(
+            title={"text": "Technicians' days, one row per person per day (pick a day; hover a "
+                           "service for job, window, SLA due and lateness)"},
+            margin={"l": 130}, yaxis={"range": first["y"]}, xaxis={"range": first["x"]},
+            updatemenus=[{"type": "buttons", "direction": "right", "buttons": buttons, "active": 0,
+                          "x": 0, "xanchor": "left", "y": 1.0 + 62 / plot_px, "yanchor": "bottom",
+                          "pad": {"t": 0, "b": 0}, "showactive": True, "font": {"size": 11}}])
     return figure
